@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each builds the venv it needs.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-slow eval bench check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m bot
+
+test: $(STAMP)
+	$(PY) -m bot kb check
+	$(PY) -m pytest -q
+
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+check: $(STAMP)
+	$(PY) -m bot kb check
+
+eval: $(STAMP)
+
+
+bench: $(STAMP)
+	$(PY) -m bot bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""A Discord bot, console chat and CLI that answer freelancers' JSS questions from reviewed knowledge."""

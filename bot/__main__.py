@@ -1,0 +1,241 @@
+"""The command line: `python -m bot` runs the bot (or the console chat without a token); subcommands script it.
+
+Exit codes: 0 success, 1 the knowledge or the environment is unusable, 2 the command line is wrong
+(unknown option, unknown interview slot or value).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings
+from bot.engine.answers import Answer, render_question, render_result, render_text, rule_sources
+from bot.engine.interview import InterviewError, Step
+from bot.knowledge import KnowledgeError
+from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, build_snapshot, check_knowledge
+from bot.storage import Storage, StorageError
+
+EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_dotenv(override=False)
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if getattr(args, "knowledge", None):
+        settings = dataclasses.replace(settings, knowledge_dir=Path(args.knowledge))
+    try:
+        return args.handler(args, settings)
+    except KnowledgeError as error:
+        print(f"The knowledge in {settings.knowledge_dir} is not valid:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except StorageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", metavar="DIR", help="the knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)")
+    top = argparse.ArgumentParser(prog="python -m bot", description=__doc__, parents=[common])
+    top.set_defaults(handler=run_default)
+    commands = top.add_subparsers(title="commands", metavar="COMMAND")
+
+    console = commands.add_parser("console", parents=[common], help="the console chat, even if a Discord token is set")
+    console.set_defaults(handler=run_console)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="machine-readable output")
+    ask.add_argument("--explain", action="store_true", help="show why the topic matched")
+    ask.set_defaults(handler=run_ask)
+
+    interview = commands.add_parser("interview", parents=[common], help="run the checkup non-interactively")
+    interview.add_argument("--answer", action="append", default=[], metavar="SLOT=VALUE", help="an answer; repeat")
+    interview.add_argument("--interview", default=DEFAULT_INTERVIEW, metavar="ID", help="which interview")
+    interview.add_argument("--json", action="store_true", help="machine-readable output")
+    interview.set_defaults(handler=run_interview)
+
+    topics = commands.add_parser("topics", parents=[common], help="list what the bot knows")
+    topics.add_argument("--json", action="store_true")
+    topics.set_defaults(handler=run_topics)
+
+    kb = commands.add_parser("kb", parents=[common], help="knowledge tools for moderators")
+    kb_commands = kb.add_subparsers(title="kb commands", metavar="COMMAND", required=True)
+    check = kb_commands.add_parser("check", parents=[common], help="validate the knowledge files")
+    check.add_argument("directory", nargs="?", metavar="DIR")
+    check.set_defaults(handler=run_kb_check)
+    gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
+    gaps.add_argument("--days", type=int, default=30)
+    gaps.set_defaults(handler=run_kb_gaps)
+    return top
+
+
+def open_service(settings: Settings, work: Callable[[Service], Awaitable[int]]) -> int:
+    """Run `work` with a service on the configured knowledge and database, closing the database after."""
+    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds)
+
+    async def go() -> int:
+        storage = await Storage.open(settings.database_path)
+        try:
+            await storage.purge_question_text(settings.retention_days)
+            return await work(Service(knowledge, storage))
+        finally:
+            await storage.close()
+
+    return asyncio.run(go())
+
+
+def run_default(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token:
+        from bot.discord.runner import run_discord
+
+        return run_discord(settings)
+    return run_console(args, settings)
+
+
+def run_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import Console
+
+    async def work(service: Service) -> int:
+        await Console(service).run()
+        return EXIT_OK
+
+    try:
+        return open_service(settings, work)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(service: Service) -> int:
+        asked = await service.ask(args.question, user_id="cli", via="cli")
+        answer = asked.answer
+        if args.json:
+            print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
+        else:
+            print(render_text(answer))
+            if args.explain:
+                print("\nWhy:", ", ".join(f"{f} {w:.2f}" for f, w in answer.explain) or "no known terms")
+        return EXIT_OK
+
+    return open_service(settings, work)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "kind": answer.kind.value,
+        "topic": answer.topic.id if answer.topic else None,
+        "title": answer.topic.title if answer.topic else None,
+        "confidence": answer.confidence,
+        "verdict": answer.verdict or None,
+        "answer": render_text(answer),
+        "myths": [m.claim.claim_id for m in answer.myths],
+        "sources": [s.claim_id for s in answer.sources],
+        "links": sorted({url for s in answer.sources for url in s.urls}),
+        "suggestions": [s.id for s in answer.suggestions],
+        "also": [t.id for t in answer.also],
+        "declined": None if answer.answered else (answer.decline or answer.kind.value),
+        "interview": answer.interview,
+    }
+
+
+def run_interview(args: argparse.Namespace, settings: Settings) -> int:
+    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    engine = snapshot.interviews.get(args.interview)
+    if engine is None:
+        print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        asked = [_slot_value(item) for item in args.answer]
+        step = engine.step(asked)
+    except InterviewError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(step_json(snapshot.kb, step), indent=2, ensure_ascii=False))
+    elif step.finished:
+        print(render_result(snapshot.kb, step))
+    else:
+        print(render_question(step))
+        print(f"\nAnswer with: --answer {step.next.slot}=VALUE")
+    return EXIT_OK
+
+
+def _slot_value(item: str) -> tuple[str, str]:
+    slot, sep, value = item.partition("=")
+    if not sep or not slot.strip() or not value.strip():
+        raise InterviewError(f"'{item}' is not SLOT=VALUE, for example payments=none")
+    return slot.strip(), value.strip()
+
+
+def step_json(kb, step: Step) -> dict[str, Any]:
+    question = step.next
+    return {
+        "interview": step.interview.id,
+        "finished": step.finished,
+        "outcome": step.outcome.id if step.outcome else None,
+        "advice": [a.id for a in step.advice] if step.finished else [],
+        "next": None if question is None else {
+            "slot": question.slot,
+            "prompt": question.prompt,
+            "choices": [{"value": c.value, "label": c.label} for c in question.choices],
+        },
+        "verdict": f"{step.outcome.title}. {step.outcome.text}" if step.outcome else None,
+        "asked": [slot for slot, _ in step.asked],
+        "answers": dict(step.asked),
+        "text": render_result(kb, step) if step.finished else render_question(step),
+        "sources": [s.claim_id for s in rule_sources(kb, (step.outcome, *step.advice))] if step.outcome else [],
+    }
+
+
+def run_topics(args: argparse.Namespace, settings: Settings) -> int:
+    kb = build_snapshot(settings.knowledge_dir, settings.thresholds).kb
+    if args.json:
+        print(json.dumps([{"id": t.id, "title": t.title, "verdict": t.verdict} for t in kb.topics.values()], indent=2))
+    else:
+        for topic in kb.topics.values():
+            print(f"{topic.id:30} {topic.title}")
+    return EXIT_OK
+
+
+def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    directory = Path(args.directory) if args.directory else settings.knowledge_dir
+    _, report = check_knowledge(directory, settings.thresholds)
+    if not report.ok:
+        for problem in report.problems:
+            print(problem)
+        print(f"{len(report.problems)} problem(s) in {directory}; nothing was loaded.", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(f"OK: {directory}: {report.summary} (checked in {report.seconds * 1000:.0f} ms, digest {report.digest})")
+    return EXIT_OK
+
+
+def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(service: Service) -> int:
+        groups = await service.gaps(args.days)
+        if not groups:
+            print(f"No unanswered questions in the last {args.days} days.")
+        for group in groups:
+            print(f"{group.count:4}x  {group.example}")
+        return EXIT_OK
+
+    return open_service(settings, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

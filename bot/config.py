@@ -1,0 +1,63 @@
+"""Settings from the environment (and `.env`); `.env.example` documents every one of them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from bot.engine.responder import Thresholds
+
+#: The knowledge shipped with the bot, used when KNOWLEDGE_DIR is not set.
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: str | None = None
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    database_path: str = "data/bot.sqlite3"
+    retention_days: int = 90
+    dev_guild_id: int | None = None
+    thresholds: Thresholds = Thresholds()
+    cooldown_rate: int = 3
+    cooldown_seconds: float = 30.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        default = cls()
+        return cls(
+            discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
+            knowledge_dir=Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else default.knowledge_dir,
+            database_path=env.get("DATABASE_PATH") or default.database_path,
+            retention_days=_number(env, "RETENTION_DAYS", int, default.retention_days, minimum=1),
+            dev_guild_id=_number(env, "DEV_GUILD_ID", int, None, minimum=1),
+            thresholds=Thresholds(
+                answer=_number(env, "ANSWER_THRESHOLD", float, default.thresholds.answer, minimum=0, maximum=1),
+                help_channel=_number(env, "HELP_CHANNEL_THRESHOLD", float, default.thresholds.help_channel, minimum=0, maximum=1),
+            ),
+            cooldown_rate=_number(env, "COOLDOWN_RATE", int, default.cooldown_rate, minimum=1),
+            cooldown_seconds=_number(env, "COOLDOWN_SECONDS", float, default.cooldown_seconds, minimum=0),
+            log_level=(env.get("LOG_LEVEL") or default.log_level).upper(),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, kind: type, default, *, minimum=None, maximum=None):
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a {'whole number' if kind is int else 'number'}") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ConfigError(f"{name}={raw!r} must be {bounds}")
+    return value

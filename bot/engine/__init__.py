@@ -1,0 +1,1 @@
+"""Pure logic: matching questions to topics, composing answers, running interviews. No I/O, no Discord."""

@@ -1,0 +1,195 @@
+"""Compose what the bot says: an `Answer` both adapters render, and its plain-text form.
+
+An answer is built from the knowledge only: the topic's verdict and detail, a myth check for every
+corrected claim the topic addresses, caveats, and citations. Nothing from the question is echoed back,
+so a member cannot make the bot say something the moderators did not write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Mapping
+
+from bot.engine.interview import Step
+from bot.knowledge.model import Caveat, Claim, KnowledgeBase, Rule, Source, Topic, Verdict
+
+ROLE_NAMES = {"member": "community member", "moderator": "moderator"}
+MYTH_STATUS = {
+    Verdict.CORRECTED: "corrected",
+    Verdict.PARTLY_CORRECT: "only partly right",
+    Verdict.UNVERIFIED: "not confirmed",
+}
+
+
+class AnswerKind(str, Enum):
+    ANSWER = "answer"
+    NOT_SURE = "not-sure"
+    DECLINED = "declined"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    claim_id: str
+    who: str
+    role: str
+    label: str
+    verdict: str
+    urls: tuple[str, ...]
+
+    @property
+    def attribution(self) -> str:
+        return f"{self.who}, {ROLE_NAMES[self.role]}"
+
+
+@dataclass(frozen=True, slots=True)
+class MythCheck:
+    claim: Citation
+    said: str
+    status: str
+    truth: str
+    corrected_by: Citation | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRef:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Everything an adapter needs to show one reply; `kind` says which parts are filled."""
+
+    kind: AnswerKind
+    confidence: float = 0.0
+    topic: TopicRef | None = None
+    verdict: str = ""
+    detail: str = ""
+    myths: tuple[MythCheck, ...] = ()
+    caveats: tuple[Caveat, ...] = ()
+    sources: tuple[Citation, ...] = ()
+    suggestions: tuple[TopicRef, ...] = ()
+    also: tuple[TopicRef, ...] = ()
+    related: tuple[TopicRef, ...] = ()
+    interview: str | None = None
+    threads: tuple[str, ...] = ()
+    message: str = ""
+    decline: str | None = None
+    explain: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+
+    @property
+    def answered(self) -> bool:
+        return self.kind is AnswerKind.ANSWER
+
+
+def cite(claim: Claim) -> Citation:
+    return Citation(
+        claim.id, claim.who, claim.role, claim.label, claim.verdict.value, tuple(e.url for e in claim.evidence)
+    )
+
+
+def myth_check(kb: KnowledgeBase, claim: Claim) -> MythCheck:
+    corrector = kb.claims[claim.corrected_by] if claim.corrected_by else None
+    if claim.verdict is Verdict.CORRECTED and corrector is not None:
+        truth = corrector.said
+    elif claim.verdict is Verdict.PARTLY_CORRECT and claim.correct_part:
+        truth = claim.correct_part
+    else:
+        truth = claim.note or "No official source confirms this."
+    return MythCheck(cite(claim), claim.said, MYTH_STATUS[claim.verdict], truth, cite(corrector) if corrector else None)
+
+
+def topic_answer(kb: KnowledgeBase, topic: Topic) -> Answer:
+    """The full answer for a topic: static for a knowledge snapshot, so it is composed once per load."""
+    cited: dict[str, Claim] = {}
+    for claim_id in (*topic.claims, *topic.myths):
+        claim = kb.claims[claim_id]
+        cited[claim.id] = claim
+        if claim.corrected_by:
+            cited.setdefault(claim.corrected_by, kb.claims[claim.corrected_by])
+    caveats = tuple(dict.fromkeys(c for claim in cited.values() for c in claim.caveats))
+    return Answer(
+        kind=AnswerKind.ANSWER,
+        topic=TopicRef(topic.id, topic.title),
+        verdict=topic.verdict,
+        detail=topic.detail,
+        myths=tuple(myth_check(kb, kb.claims[m]) for m in topic.myths),
+        caveats=caveats,
+        sources=tuple(cite(c) for c in cited.values()),
+        interview=topic.interview,
+        related=topic_refs(kb, topic.related),
+        threads=tuple(dict.fromkeys(thread_line(kb.sources[c.source]) for c in cited.values())),
+    )
+
+
+def thread_line(source: Source) -> str:
+    where = f"{source.forum}, read {source.seen}" + (f", {source.url}" if source.url else "")
+    return f"\"{source.title}\" ({where})"
+
+
+def topic_refs(kb: KnowledgeBase, ids: Iterable[str]) -> tuple[TopicRef, ...]:
+    return tuple(TopicRef(i, kb.topics[i].title) for i in ids if i in kb.topics)
+
+
+def render_text(answer: Answer) -> str:
+    """The plain-text reply, for the console and the CLI."""
+    if answer.kind is not AnswerKind.ANSWER:
+        lines = [answer.message]
+        if answer.suggestions:
+            lines += ["", "Did you mean:"] + [f"  - {s.title}  [{s.id}]" for s in answer.suggestions]
+        return "\n".join(lines)
+    lines = [answer.verdict, "", answer.detail]
+    for myth in answer.myths:
+        lines += ["", f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}."]
+        lines.append(f"  Claimed: {myth.said}")
+        by = f", as {myth.corrected_by.attribution}, clarified" if myth.corrected_by else ""
+        lines.append(f"  In fact{by}: {myth.truth}")
+    for caveat in answer.caveats:
+        lines += ["", f"Caveat (as of {caveat.as_of}): {caveat.text}"]
+    if answer.also:
+        lines += ["", "You also asked about:"] + [f"  - {t.title}  (ask it on its own for the full answer)" for t in answer.also]
+    if answer.related:
+        lines += ["", "Related questions:"] + [f"  - {t.title}" for t in answer.related]
+    lines += ["", "Sources:"] + [source_line(s) for s in answer.sources]
+    lines += [f"  Thread: {thread}" for thread in answer.threads]
+    if answer.interview:
+        lines += ["", "Type /checkup for a few quick questions about your own contract."]
+    return "\n".join(lines)
+
+
+def source_line(citation: Citation) -> str:
+    links = " ".join(citation.urls)
+    return f"  [{citation.claim_id}] {citation.label}: {citation.attribution}, {citation.verdict}" + (
+        f"; {links}" if links else ""
+    )
+
+
+def answers_by_topic(kb: KnowledgeBase) -> Mapping[str, Answer]:
+    return {topic.id: topic_answer(kb, topic) for topic in kb.topics.values()}
+
+
+def rule_sources(kb: KnowledgeBase, rules: Iterable[Rule]) -> tuple[Citation, ...]:
+    ids = dict.fromkeys(claim_id for rule in rules for claim_id in rule.sources)
+    return tuple(cite(kb.claims[i]) for i in ids if i in kb.claims)
+
+
+def render_question(step: Step) -> str:
+    question = step.next
+    assert question is not None
+    lines = [f"Question {len(step.asked) + 1}: {question.prompt}"]
+    if question.help:
+        lines.append(f"  ({question.help})")
+    lines += [f"  {n}. {choice.label}  [{choice.value}]" for n, choice in enumerate(question.choices, start=1)]
+    return "\n".join(lines)
+
+
+def render_result(kb: KnowledgeBase, step: Step) -> str:
+    """The checkup's verdict, advice and sources as plain text."""
+    assert step.outcome is not None
+    lines = [f"Result: {step.outcome.title}", step.outcome.text]
+    for advice in step.advice:
+        lines += ["", f"Advice: {advice.title}", advice.text]
+    lines += ["", "Sources:"] + [source_line(s) for s in rule_sources(kb, (step.outcome, *step.advice))]
+    return "\n".join(lines)

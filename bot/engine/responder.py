@@ -1,0 +1,100 @@
+"""From a member's message to an `Answer`, for one knowledge snapshot.
+
+Everything expensive (the text pipeline, the index, every topic's composed answer) is built once in
+`Responder.__init__`, so answering is a lookup plus one ranking. A reload builds a new Responder and swaps
+it in whole; a question in flight keeps the one it started with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from bot.engine.answers import Answer, AnswerKind, TopicRef, answers_by_topic, topic_refs
+from bot.engine.matcher import Label, Matcher, Ranking
+from bot.engine.text import Analyzer, sentences
+from bot.knowledge.loader import KnowledgeError
+from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.schema import Problem
+
+#: Discord's own limit for a slash-command option is larger; members' real questions are far shorter.
+MAX_QUESTION_CHARS = 1000
+
+NOT_SURE = (
+    "I'm not sure I can answer that from what our moderators have reviewed, so I won't guess. "
+    "I've noted the question so the knowledge can cover it."
+)
+EMPTY = "Ask me a question about Job Success Score or contracts, for example: will ending an unpaid contract hurt my JSS?"
+TOO_LONG = f"That message is too long for me: please ask in under {MAX_QUESTION_CHARS:,} characters."
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Confidence needed to answer; a help channel, where nobody asked the bot, wants more."""
+
+    answer: float = 0.30
+    help_channel: float = 0.50
+    suggest: float = 0.10
+    #: Declining is always safe, so a question closest to a decline is declined at a lower confidence.
+    decline: float = 0.15
+
+
+class Responder:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()) -> None:
+        self.kb = kb
+        self.thresholds = thresholds
+        corpus = [e for t in kb.topics.values() for e in (t.title, *t.examples)]
+        corpus += [e for d in kb.declines.values() for e in d.examples]
+        concepts = {c.id: c.terms for c in kb.concepts.values()}
+        self.analyzer = Analyzer(concepts, kb.stopwords, corpus)
+        if self.analyzer.unusable:
+            raise KnowledgeError([
+                Problem(kb.concepts[concept].where, f"concept '{concept}': term '{term}' {why}")
+                for concept, term, why in self.analyzer.unusable
+            ])
+        labels = [Label(t.id, "topic", (t.title, *t.examples)) for t in kb.topics.values()]
+        labels += [Label(d.id, "decline", d.examples) for d in kb.declines.values()]
+        self.matcher = Matcher(self.analyzer, labels)
+        self.answers = answers_by_topic(kb)
+
+    def rank(self, text: str) -> Ranking:
+        return self.matcher.rank(text)
+
+    def respond(self, text: str, threshold: float | None = None) -> Answer:
+        """The reply to `text`: an answer, a decline, or an honest "not sure" with the closest topics."""
+        if len(text) > MAX_QUESTION_CHARS:
+            return Answer(AnswerKind.INVALID, message=TOO_LONG)
+        if not text.strip():
+            return Answer(AnswerKind.INVALID, message=EMPTY)
+        needed = self.thresholds.answer if threshold is None else threshold
+        ranking = self.matcher.rank(text)
+        best = ranking.best
+        confidence = round(ranking.confidence, 3)
+        if best is not None and best.kind == "decline" and confidence >= min(needed, self.thresholds.decline):
+            return Answer(
+                AnswerKind.DECLINED, confidence=confidence, message=self.kb.declines[best.id].reply,
+                decline=best.id, explain=ranking.explain,
+            )
+        if best is not None and best.kind == "topic" and confidence >= needed:
+            return dataclasses.replace(
+                self.answers[best.id], confidence=confidence, also=self._also_asked(text, best.id, needed),
+                explain=ranking.explain,
+            )
+        suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest][:3]
+        return Answer(
+            AnswerKind.NOT_SURE, confidence=confidence, message=NOT_SURE,
+            suggestions=topic_refs(self.kb, suggestions), explain=ranking.explain,
+        )
+
+    def _also_asked(self, text: str, primary: str, needed: float) -> tuple[TopicRef, ...]:
+        """Other topics asked in the same message: each question sentence is matched on its own."""
+        asked = [s for s in sentences(text) if "?" in s]
+        if len(asked) < 2:
+            return ()
+        others: list[str] = []
+        for sentence in asked:
+            ranking = self.matcher.rank(sentence)
+            best = ranking.best
+            if best and best.kind == "topic" and ranking.confidence >= needed and best.id not in (primary, *others):
+                others.append(best.id)
+        return topic_refs(self.kb, others)

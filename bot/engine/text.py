@@ -1,0 +1,169 @@
+"""Turn what members type into the terms matching compares: normalised, typo-fixed, stemmed, conceptualised.
+
+Members write "havent been payed", "jss", "$0", "closing the gig". The pipeline folds all of that onto a
+small set of terms so that the knowledge's example phrasings and a real question meet in the middle:
+
+    text -> words -> negations to "not" -> typo fix (against the knowledge's own vocabulary) -> stem
+         -> stopwords out -> concept phrases ("no payment", "$0", "unpaid" -> @no-money) -> leftover "not" out
+
+Concepts and stopwords come from the knowledge files, so moderators improve matching by editing data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+import snowballstemmer
+
+#: Words that negate what follows are all read as "not": "no payment", "never paid", "without pay" and
+#: "nothing paid" then meet the concept phrase "not paid" whichever way a member puts it.
+NEGATION_WORDS = frozenset({"no", "not", "never", "without", "nothing", "none", "nobody", "neither", "nor"})
+NOT = "not"
+
+#: Placeholders for money written with digits: "$0" is a concept of its own, other sums are "an amount".
+ZERO_MONEY = "moneyzero"
+SOME_MONEY = "moneyamount"
+
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
+_ZERO_MONEY_RE = re.compile(r"(?:\$\s*0+(?:[.,]0+)?(?![\d.,]*\d))|(?:\b0+(?:[.,]0+)?\s*(?:\$|usd\b|dollars?\b|bucks\b))")
+_MONEY_RE = re.compile(
+    r"(?:\$\s*\d[\d,]*(?:\.\d+)?\s*k?\b)|(?:\b\d[\d,]*(?:\.\d+)?\s*(?:k\b|\$|usd\b|dollars?\b|bucks\b))"
+)
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
+_CONTRACTIONS = {
+    "won't": "will not", "can't": "can not", "cannot": "can not", "shan't": "shall not",
+    "wont": "will not", "cant": "can not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "havent": "have not", "hasnt": "has not", "hadnt": "had not", "isnt": "is not", "wasnt": "was not",
+    "arent": "are not", "werent": "were not", "wouldnt": "would not", "shouldnt": "should not",
+    "couldnt": "could not", "aint": "is not",
+}
+_SUFFIXES = ("'s", "'re", "'ve", "'ll", "'d", "'m")
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball's English stem, cached: members reuse a small vocabulary and the stemmer is slow."""
+    return _stemmer.stemWord(word)
+
+
+def clean(text: str) -> str:
+    """Unicode-fold, lowercase, and drop invisible characters (zero-width, bidi overrides)."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_QUOTES).lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of a cleaned text, with contractions spelled out and money turned into placeholders."""
+    text = _ZERO_MONEY_RE.sub(f" {ZERO_MONEY} ", text)
+    text = _MONEY_RE.sub(f" {SOME_MONEY} ", text)
+    out: list[str] = []
+    for word in _WORD_RE.findall(text):
+        if word in _CONTRACTIONS:
+            out.extend(_CONTRACTIONS[word].split())
+        elif word.endswith("n't"):
+            out.extend((word[:-3], "not"))
+        else:
+            out.append(next((word[: -len(s)] for s in _SUFFIXES if word.endswith(s)), word))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """Split a message into sentences; matching leans on the ones that ask something."""
+    return [part.strip() for part in re.split(r"(?<=[?!.])\s+|\n+", text) if part.strip()]
+
+
+class TypoFixer:
+    """Maps an unknown word to a known one a single slip away (one letter missing, extra, wrong or swapped).
+
+    Known words come from the knowledge itself, so a fix can only ever land on a word the knowledge uses.
+    Short words are left alone: at three letters almost everything is one slip from something else.
+    """
+
+    MIN_LENGTH = 5
+
+    def __init__(self, vocabulary: Counter[str]) -> None:
+        self.known = vocabulary
+        self.by_delete: dict[str, list[str]] = {}
+        for word in vocabulary:
+            for variant in self._deletes(word) | {word}:
+                self.by_delete.setdefault(variant, []).append(word)
+
+    @staticmethod
+    def _deletes(word: str) -> set[str]:
+        return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+    def fix(self, word: str) -> str:
+        if word in self.known or len(word) < self.MIN_LENGTH or not word.isalpha():
+            return word
+        candidates: set[str] = set(self.by_delete.get(word, ()))
+        for variant in self._deletes(word):
+            candidates.update(self.by_delete.get(variant, ()))
+        candidates = {c for c in candidates if abs(len(c) - len(word)) <= 1 and len(c) >= self.MIN_LENGTH - 1}
+        if not candidates:
+            return word
+        return max(sorted(candidates), key=lambda c: (c[0] == word[0], self.known[c]))
+
+
+class Analyzer:
+    """The text pipeline for one knowledge snapshot. Built once per load; `terms` is the hot path."""
+
+    def __init__(self, concepts: Mapping[str, Iterable[str]], stopwords: Iterable[str], corpus: Iterable[str]) -> None:
+        self.stopwords = frozenset(stem(w) for w in stopwords) - {NOT}
+        vocabulary: Counter[str] = Counter()
+        for text in corpus:
+            vocabulary.update(words(clean(text)))
+        for terms in concepts.values():
+            for term in terms:
+                vocabulary.update(words(clean(term)))
+        self.typos = TypoFixer(vocabulary)
+        phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        owner: dict[tuple[str, ...], str] = {}
+        #: (concept, term, why) for terms that can never match as written: moderators must hear of them.
+        self.unusable: list[tuple[str, str, str]] = []
+        for concept, terms in concepts.items():
+            for term in terms:
+                stems = tuple(self._stems(words(clean(term))))
+                if not stems:
+                    self.unusable.append((concept, term, "is made only of stopwords, so it never matches"))
+                elif owner.setdefault(stems, concept) != concept:
+                    self.unusable.append((concept, term, f"reads the same as a term of concept '{owner[stems]}' once word endings are ignored"))
+                elif stems not in (p for p, _ in phrases.get(stems[0], ())):
+                    phrases.setdefault(stems[0], []).append((stems, "@" + concept))
+        # Longest phrase first, so "job success score" wins over "job".
+        self.phrases = {first: sorted(options, key=lambda o: -len(o[0])) for first, options in phrases.items()}
+
+    def _stems(self, raw_words: Iterable[str]) -> list[str]:
+        stems = (NOT if w in NEGATION_WORDS else stem(self.typos.fix(w)) for w in raw_words)
+        return [s for s in stems if s not in self.stopwords]
+
+    def terms(self, text: str) -> list[str]:
+        """The matching terms of `text`: concept ids (`@jss`) and the stems no concept claimed."""
+        stems = self._stems(words(clean(text)))
+        out: list[str] = []
+        i = 0
+        while i < len(stems):
+            for phrase, concept in self.phrases.get(stems[i], ()):
+                if tuple(stems[i : i + len(phrase)]) == phrase:
+                    out.append(concept)
+                    i += len(phrase)
+                    break
+            else:
+                if stems[i] != NOT:
+                    out.append(stems[i])
+                i += 1
+        return out
+
+
+def features(terms: list[str]) -> Counter[str]:
+    """Terms plus unordered pairs of neighbours: "end contract" and "contract ended" give the same pair."""
+    bag = Counter(terms)
+    for a, b in zip(terms, terms[1:]):
+        if a != b:
+            bag[f"{a}|{b}" if a < b else f"{b}|{a}"] += 1
+    return bag

@@ -1,0 +1,416 @@
+"""Read a knowledge folder, report every problem at once, and build an immutable `KnowledgeBase`.
+
+All files are read before anything is built, so a broken file never yields half a knowledge base: the
+caller either gets a complete, cross-checked snapshot or a `KnowledgeError` listing every problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+import yaml
+
+from bot.knowledge.model import (
+    Caveat,
+    Choice,
+    Claim,
+    Concept,
+    Decline,
+    Evidence,
+    Interview,
+    KnowledgeBase,
+    Question,
+    Rule,
+    Source,
+    Topic,
+    Verdict,
+    Where,
+)
+from bot.knowledge.schema import (
+    DATE,
+    IDENT,
+    INVALID,
+    URL,
+    Context,
+    Field,
+    Fields,
+    ListOf,
+    MapOf,
+    OneOf,
+    OneOrMany,
+    Problem,
+    Record,
+    Text,
+)
+
+#: A knowledge file larger than this is refused before parsing: real files are a few kilobytes.
+MAX_FILE_BYTES = 1_000_000
+#: Members abandon a checkup that drags on; this also bounds the interview engine's enumeration.
+MAX_INTERVIEW_QUESTIONS = 5
+KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
+
+SOURCE = Fields("source", {
+    "id": Field(IDENT),
+    "title": Field(Text(max_length=300), doc="the thread's title"),
+    "forum": Field(Text(max_length=200), doc="where the thread was posted"),
+    "url": Field(URL, required=False),
+    "seen": Field(DATE, doc="the date the thread was read, as YYYY-MM-DD"),
+})
+EVIDENCE = Fields("evidence", {
+    "quote": Field(Text(max_length=600), doc="a short quote from the official page"),
+    "url": Field(URL, doc="the link to the page quoted"),
+}, label=lambda record: "this evidence")
+CAVEAT = Fields("caveat", {
+    "text": Field(Text(max_length=600)),
+    "as_of": Field(DATE, doc="the date this caveat was last checked, as YYYY-MM-DD"),
+}, label=lambda record: "this caveat")
+CLAIM = Fields("claim", {
+    "id": Field(IDENT),
+    "source": Field(IDENT, doc="the id of the source (thread) the claim was made in"),
+    "who": Field(Text(max_length=100), doc="the name shown in the thread, or 'Community Member'"),
+    "role": Field(OneOf("member", "moderator")),
+    "label": Field(Text(max_length=100), doc="a few words naming the claim, like 'No money, no JSS impact'"),
+    "said": Field(Text(max_length=1000), doc="a faithful paraphrase of what was said"),
+    "verdict": Field(OneOf(*(v.value for v in Verdict))),
+    "corrected_by": Field(IDENT, required=False),
+    "correct_part": Field(Text(max_length=600), required=False),
+    "note": Field(Text(max_length=1000), required=False),
+    "evidence": Field(ListOf(EVIDENCE), required=False),
+    "caveats": Field(ListOf(CAVEAT), required=False),
+})
+TOPIC = Fields("topic", {
+    "id": Field(IDENT),
+    "title": Field(Text(max_length=200), doc="the question members ask, in a few words"),
+    "verdict": Field(Text(max_length=250), doc="the one-line answer"),
+    "detail": Field(Text(max_length=3000), doc="the full answer"),
+    "claims": Field(ListOf(IDENT, min_items=1), doc="the ids of the claims the answer rests on"),
+    "myths": Field(ListOf(IDENT), required=False),
+    "examples": Field(ListOf(Text(max_length=500), min_items=3), doc="at least 3 ways members ask this"),
+    "interview": Field(IDENT, required=False),
+    "related": Field(ListOf(IDENT), required=False),
+})
+DECLINE = Fields("decline", {
+    "id": Field(IDENT),
+    "reply": Field(Text(max_length=1000), doc="what the bot says instead of an answer"),
+    "examples": Field(ListOf(Text(max_length=500), min_items=3), doc="at least 3 ways members ask this"),
+})
+CONCEPT = Fields("concept", {
+    "id": Field(IDENT),
+    "terms": Field(ListOf(Text(max_length=100), min_items=1), doc="words and phrases that mean the same"),
+})
+CHOICE = Fields("choice", {
+    "value": Field(IDENT, doc="the short value scripts use, like none or some"),
+    "label": Field(Text(max_length=80), doc="the button text, at most 80 characters"),
+}, label=lambda record: f"choice '{record['value']}'" if "value" in record else "this choice")
+QUESTION = Fields("question", {
+    "slot": Field(IDENT, doc="the name of the answer, like payments"),
+    "prompt": Field(Text(max_length=300)),
+    "help": Field(Text(max_length=600), required=False),
+    "choices": Field(ListOf(CHOICE, min_items=2, max_items=5)),
+}, label=lambda record: f"question '{record['slot']}'" if "slot" in record else "this question")
+RULE = Fields("rule", {
+    "id": Field(IDENT),
+    "title": Field(Text(max_length=200)),
+    "text": Field(Text(max_length=1500)),
+    "sources": Field(ListOf(IDENT), required=False),
+    "when": Field(MapOf(OneOrMany(IDENT), shape="'slot: value' lines"), required=False),
+})
+INTERVIEW = Fields("interview", {
+    "id": Field(IDENT),
+    "title": Field(Text(max_length=200)),
+    "intro": Field(Text(max_length=1000)),
+    "questions": Field(ListOf(QUESTION, min_items=1, max_items=MAX_INTERVIEW_QUESTIONS)),
+    "outcomes": Field(ListOf(RULE, min_items=1)),
+    "advice": Field(ListOf(RULE), required=False),
+})
+FILE = Fields("knowledge file", {
+    "sources": Field(ListOf(SOURCE), required=False),
+    "claims": Field(ListOf(CLAIM), required=False),
+    "topics": Field(ListOf(TOPIC), required=False),
+    "declines": Field(ListOf(DECLINE), required=False),
+    "concepts": Field(ListOf(CONCEPT), required=False),
+    "stopwords": Field(ListOf(Text(max_length=40)), required=False),
+    "interviews": Field(ListOf(INTERVIEW), required=False),
+}, label=lambda record: "this file")
+
+
+class KnowledgeError(Exception):
+    """The knowledge folder cannot be used; `problems` says every reason, each with file and line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in KNOWLEDGE_SUFFIXES and p.is_file())
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """The knowledge in `directory`, or a `KnowledgeError` naming every problem found."""
+    directory = Path(directory)
+    try:
+        paths = knowledge_files(directory)
+    except OSError as error:
+        raise KnowledgeError([Problem(Where(str(directory), 0, 0), f"cannot read the folder: {error.strerror}")])
+    if not paths:
+        raise KnowledgeError([Problem(Where(str(directory), 0, 0), "no .yaml knowledge files in this folder")])
+    problems: list[Problem] = []
+    documents: list[Record] = []
+    digest = hashlib.sha256()
+    for path in paths:
+        record, raw = _read_file(path, problems)
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        if record is not None:
+            documents.append(record)
+    knowledge = _Builder(documents, problems).build(tuple(str(p) for p in paths), digest.hexdigest()[:16])
+    if problems:
+        raise KnowledgeError(sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.col)))
+    return knowledge
+
+
+def _read_file(path: Path, problems: list[Problem]) -> tuple[Record | None, bytes]:
+    start = Where(str(path), 1, 1)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(start, f"cannot read the file: {error.strerror}"))
+        return None, b""
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(start, f"the file is {len(raw):,} bytes; split it, files are limited to {MAX_FILE_BYTES:,}"))
+        return None, raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.append(Problem(Where(str(path), line, 1), "the file is not UTF-8 text; save it as UTF-8"))
+        return None, raw
+    ctx = Context(str(path))
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = Where(str(path), mark.line + 1, mark.column + 1) if mark else start
+        problems.append(Problem(where, _syntax_message(error)))
+        return None, raw
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        problems.append(Problem(Where(str(path), line, 1), f"the file has a character YAML cannot read ({error.reason})"))
+        return None, raw
+    except (yaml.YAMLError, RecursionError) as error:
+        problems.append(Problem(start, f"the file cannot be read as YAML: {type(error).__name__}"))
+        return None, raw
+    if node is None:
+        problems.append(Problem(start, "the file is empty; add a section such as 'topics:' or delete the file"))
+        return None, raw
+    try:
+        record = FILE.convert(node, ctx, "file")
+    except RecursionError:
+        ctx.problems.append(Problem(start, "the file is nested too deeply to be knowledge"))
+        record = INVALID
+    problems.extend(ctx.problems)
+    return (record if record is not INVALID else None), raw
+
+
+def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+    problem = error.problem or "invalid YAML"
+    hint = "check the indentation, and put text that contains ': ' or starts with a symbol in quotes"
+    if "found character '\\t'" in problem:
+        hint = "YAML does not allow tabs for indentation; use spaces"
+    elif "duplicate anchor" in problem or "found undefined alias" in problem:
+        hint = "anchors (&) and aliases (*) are not supported; write the value out"
+    return f"YAML syntax error: {problem}; {hint}"
+
+
+class _Builder:
+    """Turns validated records into model objects and checks what spans records and files."""
+
+    def __init__(self, documents: list[Record], problems: list[Problem]) -> None:
+        self.documents = documents
+        self.problems = problems
+
+    def report(self, where: Where, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def section(self, name: str) -> Iterable[Record]:
+        for document in self.documents:
+            yield from document.get(name, ())
+
+    def unique(self, kind: str, records: Iterable[Record], key: str = "id", taken: dict[str, Where] | None = None) -> list[Record]:
+        seen: dict[str, Where] = dict(taken or {})
+        kept = []
+        for record in records:
+            ident = record[key]
+            if ident in seen:
+                self.report(record.at(key), f"{kind} id '{ident}' is already used at {seen[ident]}; ids must be unique")
+                continue
+            seen[ident] = record.at(key)
+            kept.append(record)
+        return kept
+
+    def check_ref(self, record: Record, field: str, ident: str, kind: str, known: Mapping[str, object]) -> bool:
+        if ident in known:
+            return True
+        guess = difflib.get_close_matches(ident, list(known), n=1)
+        hint = f"; did you mean '{guess[0]}'?" if guess else f"; define the {kind} or fix the id"
+        self.report(record.at(field), f"'{field}' names {kind} '{ident}', which is not defined{hint}")
+        return False
+
+    def build(self, files: tuple[str, ...], digest: str) -> KnowledgeBase:
+        sources = {r["id"]: self.source(r) for r in self.unique("source", self.section("sources"))}
+        claim_records = self.unique("claim", self.section("claims"))
+        claims = {r["id"]: self.claim(r) for r in claim_records}
+        for record in claim_records:
+            self.check_claim(record, sources, claims)
+        interviews = {r["id"]: self.interview(r, claims) for r in self.unique("interview", self.section("interviews"))}
+        topic_records = self.unique("topic", self.section("topics"))
+        taken = {r["id"]: r.at("id") for r in topic_records}
+        declines = {r["id"]: self.decline(r) for r in self.unique("topic or decline", self.section("declines"), taken=taken)}
+        topics = {r["id"]: self.topic(r, claims, interviews) for r in topic_records}
+        for record in topic_records:
+            for ident in record.get("related", ()):
+                self.check_ref(record, "related", ident, "topic", topics)
+        concepts = self.concepts()
+        stopwords = frozenset(word.lower() for document in self.documents for word in document.get("stopwords", ()))
+        return KnowledgeBase(
+            sources=MappingProxyType(sources),
+            claims=MappingProxyType(claims),
+            topics=MappingProxyType(topics),
+            declines=MappingProxyType(declines),
+            concepts=MappingProxyType(concepts),
+            stopwords=stopwords,
+            interviews=MappingProxyType(interviews),
+            files=files,
+            digest=digest,
+        )
+
+    @staticmethod
+    def source(r: Record) -> Source:
+        return Source(r["id"], r["title"], r["forum"], r.get("url"), r["seen"], r.where)
+
+    @staticmethod
+    def claim(r: Record) -> Claim:
+        return Claim(
+            id=r["id"],
+            source=r["source"],
+            who=r["who"],
+            role=r["role"],
+            label=r["label"],
+            said=r["said"],
+            verdict=Verdict(r["verdict"]),
+            corrected_by=r.get("corrected_by"),
+            correct_part=r.get("correct_part"),
+            note=r.get("note"),
+            evidence=tuple(Evidence(e["quote"], e["url"]) for e in r.get("evidence", ())),
+            caveats=tuple(Caveat(c["text"], c["as_of"]) for c in r.get("caveats", ())),
+            where=r.where,
+        )
+
+    def check_claim(self, r: Record, sources: Mapping[str, Source], claims: Mapping[str, Claim]) -> None:
+        self.check_ref(r, "source", r["source"], "source", sources)
+        verdict = Verdict(r["verdict"])
+        corrector = r.get("corrected_by")
+        if verdict is Verdict.CORRECTED and corrector is None:
+            self.report(r.at("verdict"), f"claim '{r['id']}' is 'corrected' but has no 'corrected_by': name the claim that corrects it")
+        if verdict is not Verdict.CORRECTED and corrector is not None:
+            self.report(r.at("corrected_by"), f"claim '{r['id']}' has 'corrected_by' but its verdict is '{verdict.value}'; set verdict: corrected or remove corrected_by")
+        if corrector is not None and self.check_ref(r, "corrected_by", corrector, "claim", claims):
+            if corrector == r["id"]:
+                self.report(r.at("corrected_by"), f"claim '{r['id']}' cannot correct itself")
+            elif claims[corrector].is_myth:
+                self.report(r.at("corrected_by"), f"claim '{r['id']}' is corrected by '{corrector}', which is itself '{claims[corrector].verdict.value}'; name a confirmed claim")
+        if verdict is Verdict.PARTLY_CORRECT and "correct_part" not in r:
+            self.report(r.at("verdict"), f"claim '{r['id']}' is 'partly-correct': add 'correct_part' saying which part holds")
+
+    def topic(self, r: Record, claims: Mapping[str, Claim], interviews: Mapping[str, Interview]) -> Topic:
+        for ident in r["claims"]:
+            self.check_ref(r, "claims", ident, "claim", claims)
+        for ident in r.get("myths", ()):
+            if self.check_ref(r, "myths", ident, "claim", claims) and not claims[ident].is_myth:
+                self.report(r.at("myths"), f"topic '{r['id']}' lists '{ident}' as a myth, but that claim is '{claims[ident].verdict.value}'; only corrected, partly-correct or unverified claims are myths")
+        if "interview" in r:
+            self.check_ref(r, "interview", r["interview"], "interview", interviews)
+        return Topic(
+            id=r["id"],
+            title=r["title"],
+            verdict=r["verdict"],
+            detail=r["detail"],
+            claims=r["claims"],
+            myths=r.get("myths", ()),
+            examples=r["examples"],
+            interview=r.get("interview"),
+            related=r.get("related", ()),
+            where=r.where,
+        )
+
+    @staticmethod
+    def decline(r: Record) -> Decline:
+        return Decline(r["id"], r["reply"], r["examples"], r.where)
+
+    def concepts(self) -> dict[str, Concept]:
+        owner: dict[str, tuple[str, Where]] = {}
+        concepts = {}
+        for r in self.unique("concept", self.section("concepts")):
+            for term in r["terms"]:
+                key = " ".join(term.lower().split())
+                if key in owner and owner[key][0] != r["id"]:
+                    self.report(r.at("terms"), f"term '{term}' is in concept '{r['id']}' and in concept '{owner[key][0]}' ({owner[key][1]}); a term can mean one thing only")
+                owner.setdefault(key, (r["id"], r.at("terms")))
+            concepts[r["id"]] = Concept(r["id"], r["terms"], r.where)
+        return concepts
+
+    def interview(self, r: Record, claims: Mapping[str, Claim]) -> Interview:
+        questions = []
+        for q in self.unique("question slot", r["questions"], key="slot"):
+            if q["slot"] == Interview.OUTCOME:
+                self.report(q.at("slot"), f"'{Interview.OUTCOME}' is reserved for advice that depends on the outcome; name the slot differently")
+            values = [c["value"] for c in q["choices"]]
+            for value in {v for v in values if values.count(v) > 1}:
+                self.report(q.at("choices"), f"question '{q['slot']}' offers the value '{value}' twice")
+            choices = tuple(Choice(c["value"], c["label"]) for c in q["choices"])
+            questions.append(Question(q["slot"], q["prompt"], q.get("help"), choices))
+        valid = {q.slot: {c.value for c in q.choices} for q in questions}
+        rules_seen: dict[str, Where] = {}
+        outcomes = tuple(self.rule(rule, valid, claims, r["id"], rules_seen) for rule in r["outcomes"])
+        # Advice may depend on the outcome, as if it were one more question.
+        valid_for_advice = {**valid, Interview.OUTCOME: {rule.id for rule in outcomes}}
+        advice = tuple(self.rule(rule, valid_for_advice, claims, r["id"], rules_seen) for rule in r.get("advice", ()))
+        interview = Interview(r["id"], r["title"], r["intro"], tuple(questions), outcomes, advice, r.where)
+        self.check_outcomes_cover(interview, r)
+        return interview
+
+    def rule(self, r: Record, valid: dict[str, set[str]], claims: Mapping[str, Claim], interview: str, seen: dict[str, Where]) -> Rule:
+        if r["id"] in seen:
+            self.report(r.at("id"), f"interview '{interview}' uses the outcome/advice id '{r['id']}' twice (first at {seen[r['id']]})")
+        seen.setdefault(r["id"], r.at("id"))
+        for ident in r.get("sources", ()):
+            self.check_ref(r, "sources", ident, "claim", claims)
+        when: dict[str, frozenset[str]] = {}
+        conditions: Record = r.get("when", Record(r.where))
+        for slot, values in conditions.items():
+            if slot not in valid:
+                guess = difflib.get_close_matches(slot, list(valid), n=1)
+                hint = f"; did you mean '{guess[0]}'?" if guess else "; it must be the slot of one of the questions"
+                self.report(conditions.at(slot), f"'{r['id']}' depends on '{slot}', which is not a question of this interview{hint}")
+                continue
+            for value in values:
+                if value not in valid[slot]:
+                    what = "an outcome" if slot == Interview.OUTCOME else f"a choice of question '{slot}'"
+                    self.report(conditions.at(slot), f"'{r['id']}': '{value}' is not {what} (known: {', '.join(sorted(valid[slot]))})")
+            when[slot] = frozenset(values)
+        return Rule(r["id"], r["title"], r["text"], r.get("sources", ()), MappingProxyType(when))
+
+    def check_outcomes_cover(self, interview: Interview, r: Record) -> None:
+        """Every combination of answers must reach an outcome, or a member could finish with no verdict."""
+        slots = [q.slot for q in interview.questions]
+        for values in itertools.product(*([c.value for c in q.choices] for q in interview.questions)):
+            answers = dict(zip(slots, values))
+            if not any(rule.holds(answers) for rule in interview.outcomes):
+                combo = ", ".join(f"{k}={v}" for k, v in answers.items())
+                self.report(r.at("outcomes"), f"interview '{interview.id}' has no outcome for {combo}; add an outcome whose 'when' covers it")
+                return

@@ -1,0 +1,205 @@
+"""What both adapters (Discord, console/CLI) do, in one place: the live knowledge plus storage.
+
+This layer sits between the pure engine and the adapters. It owns the one mutable thing in the bot, the
+current knowledge snapshot, and swaps it whole on reload: a request reads `knowledge.current` once and
+uses that snapshot to the end, so every answer comes entirely from one version of the knowledge.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from bot.engine.answers import Answer, AnswerKind
+from bot.engine.gaps import GapGroup, group_similar
+from bot.engine.interview import InterviewEngine, InterviewError, Step
+from bot.engine.responder import Responder, Thresholds
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge.schema import Problem
+from bot.storage import InterviewSession, Storage
+
+DEFAULT_INTERVIEW = "checkup"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One loaded, indexed version of the knowledge: immutable, safe to share across requests."""
+
+    kb: KnowledgeBase
+    responder: Responder
+    interviews: Mapping[str, InterviewEngine]
+
+
+def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds()) -> Snapshot:
+    """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem."""
+    kb = load_knowledge(directory)
+    return Snapshot(
+        kb,
+        Responder(kb, thresholds),
+        MappingProxyType({i: InterviewEngine(interview) for i, interview in kb.interviews.items()}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    ok: bool
+    digest: str | None
+    summary: str
+    problems: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+
+
+def check_knowledge(directory: Path | str, thresholds: Thresholds = Thresholds()) -> tuple[Snapshot | None, ReloadReport]:
+    """Build a snapshot of `directory` if it is valid, and say how that went."""
+    started = time.perf_counter()
+    try:
+        snapshot = build_snapshot(directory, thresholds)
+    except KnowledgeError as error:
+        report = ReloadReport(False, None, f"{len(error.problems)} problem(s)", tuple(error.problems))
+        return None, _timed(report, started)
+    return snapshot, _timed(ReloadReport(True, snapshot.kb.digest, snapshot.kb.summary()), started)
+
+
+class Knowledge:
+    """The live snapshot and how to replace it."""
+
+    def __init__(self, directory: Path | str, thresholds: Thresholds = Thresholds()) -> None:
+        self.directory = Path(directory)
+        self.thresholds = thresholds
+        self.current = build_snapshot(self.directory, thresholds)
+
+    def check(self) -> tuple[Snapshot | None, ReloadReport]:
+        return check_knowledge(self.directory, self.thresholds)
+
+    def reload(self) -> ReloadReport:
+        """Swap in the folder's current knowledge if it is valid; otherwise change nothing."""
+        snapshot, report = self.check()
+        if snapshot is not None:
+            self.current = snapshot
+        return report
+
+
+def _timed(report: ReloadReport, started: float) -> ReloadReport:
+    return ReloadReport(report.ok, report.digest, report.summary, report.problems, time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    answer: Answer
+    question_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkup:
+    session: InterviewSession
+    step: Step
+
+
+class CheckupError(Exception):
+    """A checkup click that cannot be applied; the message is for the member."""
+
+    def __init__(self, message: str, checkup: Checkup | None = None) -> None:
+        super().__init__(message)
+        self.checkup = checkup
+
+
+class Service:
+    def __init__(self, knowledge: Knowledge, storage: Storage) -> None:
+        self.knowledge = knowledge
+        self.storage = storage
+
+    # Questions --------------------------------------------------------------------------------------
+
+    async def ask(
+        self, text: str, *, user_id: str, via: str, guild_id: int | None = None, channel_id: int | None = None,
+        threshold: float | None = None,
+    ) -> Asked:
+        snapshot = self.knowledge.current
+        answer = snapshot.responder.respond(text, threshold)
+        if answer.kind is AnswerKind.INVALID:
+            return Asked(answer, None)
+        question_id = await self.storage.record_question(
+            user_id=user_id, text=text, kind=answer.kind.value, topic_id=answer.topic.id if answer.topic else None,
+            confidence=answer.confidence, knowledge=snapshot.kb.digest, via=via, guild_id=guild_id,
+            channel_id=channel_id,
+        )
+        return Asked(answer, question_id)
+
+    def topic_answer(self, topic_id: str) -> Answer | None:
+        return self.knowledge.current.responder.answers.get(topic_id)
+
+    async def feedback(self, question_id: int, user_id: str, helpful: bool) -> bool:
+        return await self.storage.record_feedback(question_id, user_id, helpful)
+
+    async def forget(self, user_id: str) -> dict[str, int]:
+        return await self.storage.forget_user(user_id)
+
+    # Checkups ---------------------------------------------------------------------------------------
+
+    def _engine(self, interview_id: str) -> InterviewEngine:
+        engine = self.knowledge.current.interviews.get(interview_id)
+        if engine is None:
+            raise CheckupError("That checkup is no longer in the knowledge base. Start a new one with /checkup.")
+        return engine
+
+    async def unfinished_checkup(self, user_id: str, interview_id: str = DEFAULT_INTERVIEW) -> Checkup | None:
+        session = await self.storage.open_interview(user_id, interview_id)
+        if session is None or not session.asked:
+            return None
+        try:
+            return Checkup(session, self._engine(interview_id).step(session.asked))
+        except (InterviewError, CheckupError):
+            return None
+
+    async def start_checkup(self, user_id: str, guild_id: int | None = None, interview_id: str = DEFAULT_INTERVIEW) -> Checkup:
+        engine = self._engine(interview_id)
+        session = await self.storage.start_interview(user_id, interview_id, guild_id)
+        return Checkup(session, engine.step(()))
+
+    async def checkup(self, session_id: str, user_id: str) -> Checkup:
+        """The stored state of a member's checkup, as it should be shown now."""
+        session = await self.storage.interview(session_id)
+        if session is None:
+            raise CheckupError("This checkup no longer exists. Start a new one with /checkup.")
+        if session.user_id != user_id:
+            raise CheckupError("This checkup belongs to someone else. Start your own with /checkup.")
+        try:
+            return Checkup(session, self._engine(session.interview_id).step(session.asked))
+        except InterviewError:
+            raise CheckupError("The checkup questions changed since you started. Start again with /checkup.") from None
+
+    async def answer_checkup(self, session_id: str, user_id: str, version: int, value: str) -> Checkup:
+        """Apply one click. `version` is the step the button was drawn for; an older button is refused."""
+        current = await self.checkup(session_id, user_id)
+        if current.session.status != "open" or current.step.finished:
+            raise CheckupError("This checkup is already finished.", current)
+        if current.session.version != version:
+            raise CheckupError("That button was from an earlier question; here is where you are.", current)
+        engine = self._engine(current.session.interview_id)
+        try:
+            step = engine.answer(current.step, value)
+        except InterviewError as error:
+            raise CheckupError(f"That answer doesn't fit this question ({error}).", current) from None
+        outcome = step.outcome.id if step.finished and step.outcome else None
+        saved = await self.storage.save_step(current.session, step.asked, finished=step.finished, outcome=outcome)
+        if saved is None:
+            raise CheckupError("That question was already answered; here is where you are.", await self.checkup(session_id, user_id))
+        return Checkup(saved, step)
+
+    # Moderation -------------------------------------------------------------------------------------
+
+    async def reload(self, actor: str) -> ReloadReport:
+        report = self.knowledge.reload()
+        detail = report.summary if report.ok else "\n".join(str(p) for p in report.problems[:50])
+        await self.storage.record_reload(actor=actor, ok=report.ok, digest=report.digest, detail=detail)
+        return report
+
+    async def gaps(self, days: int, guild_id: int | None = None) -> list[GapGroup]:
+        rows = await self.storage.unanswered(days, guild_id)
+        return group_similar([(q.id, q.text) for q in rows], self.knowledge.current.responder.analyzer.terms)
+
+    async def stats(self, days: int, guild_id: int | None = None) -> dict[str, Any]:
+        return await self.storage.stats(days, guild_id)

@@ -1,0 +1,147 @@
+"""Storage: migrations, questions and feedback, checkup sessions, forgetting a member, retention."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Storage, StorageError
+from bot.storage import migrations
+
+
+@pytest.fixture
+async def storage(tmp_path: Path):
+    store = await Storage.open(tmp_path / "bot.sqlite3")
+    yield store
+    await store.close()
+
+
+async def ask(storage: Storage, user: str = "u1", kind: str = "answer", text: str = "q?") -> int:
+    return await storage.record_question(
+        user_id=user, text=text, kind=kind, topic_id="t" if kind == "answer" else None, confidence=0.5,
+        knowledge="digest", via="test",
+    )
+
+
+async def test_fresh_database_is_created_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "bot.sqlite3"
+    store = await Storage.open(path)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_an_older_database_is_upgraded_in_place_keeping_its_data(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "old.sqlite3"
+    store = await Storage.open(path)
+    question = await ask(store, text="kept?")
+    await store.close()
+    newer = migrations.MIGRATIONS + ("ALTER TABLE questions ADD COLUMN language TEXT;",)
+    monkeypatch.setattr(migrations, "MIGRATIONS", newer)
+    store = await Storage.open(path)
+    assert (await store.question(question)).text == "kept?"
+    await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(newer)
+        assert "language" in [row[1] for row in db.execute("PRAGMA table_info(questions)")]
+
+
+async def test_a_failing_migration_leaves_the_old_schema_intact(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await (await Storage.open(path)).close()
+    broken = migrations.MIGRATIONS + ("ALTER TABLE questions ADD COLUMN x TEXT; THIS IS NOT SQL;",)
+    monkeypatch.setattr(migrations, "MIGRATIONS", broken)
+    with pytest.raises(StorageError):
+        await Storage.open(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(broken) - 1
+        assert "x" not in [row[1] for row in db.execute("PRAGMA table_info(questions)")]
+
+
+async def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(StorageError, match="newer than this bot"):
+        await Storage.open(path)
+
+
+async def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StorageError):
+        await Storage.open(path)
+    assert path.read_bytes() == before
+
+
+async def test_feedback_is_stored_once_per_member_and_can_change(storage: Storage) -> None:
+    question = await ask(storage)
+    assert await storage.record_feedback(question, "u2", True)
+    assert await storage.record_feedback(question, "u2", False)
+    assert (await storage.question(question)).helpful is False
+    assert not await storage.record_feedback(12345, "u2", True)
+
+
+async def test_unanswered_lists_not_sure_and_not_helpful(storage: Storage) -> None:
+    fine = await ask(storage, text="good")
+    unsure = await ask(storage, kind="not-sure", text="unknown")
+    disliked = await ask(storage, text="bad answer")
+    await storage.record_feedback(disliked, "u9", False)
+    await storage.record_feedback(fine, "u9", True)
+    assert [q.id for q in await storage.unanswered(days=7)] == [unsure, disliked]
+
+
+async def test_forget_user_deletes_everything_about_them_and_counts_it(storage: Storage) -> None:
+    mine = await ask(storage, user="me")
+    await ask(storage, user="me")
+    theirs = await ask(storage, user="other")
+    await storage.record_feedback(theirs, "me", True)
+    await storage.record_feedback(mine, "other", True)
+    await storage.start_interview("me", "checkup")
+    counts = await storage.forget_user("me")
+    assert counts == {"questions": 2, "feedback": 2, "checkups": 1}
+    assert await storage.question(mine) is None
+    assert (await storage.question(theirs)).helpful is None
+    assert await storage.forget_user("me") == {"questions": 0, "feedback": 0, "checkups": 0}
+
+
+async def test_checkup_steps_are_saved_once_even_when_clicked_twice(storage: Storage) -> None:
+    session = await storage.start_interview("me", "checkup", guild_id=1)
+    first = await storage.save_step(session, (("payments", "none"),), finished=False, outcome=None)
+    assert first is not None and first.version == 1
+    # The same click again, drawn for version 0: refused, nothing overwritten.
+    assert await storage.save_step(session, (("payments", "some"),), finished=False, outcome=None) is None
+    stored = await storage.interview(session.id)
+    assert stored.asked == (("payments", "none"),) and stored.version == 1
+
+
+async def test_starting_again_abandons_the_unfinished_checkup(storage: Storage) -> None:
+    old = await storage.start_interview("me", "checkup")
+    new = await storage.start_interview("me", "checkup")
+    assert (await storage.interview(old.id)).status == "abandoned"
+    assert (await storage.open_interview("me", "checkup")).id == new.id
+
+
+async def test_question_text_is_purged_after_retention(storage: Storage) -> None:
+    question = await ask(storage, text="old question")
+    await storage.db.execute("UPDATE questions SET asked_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (question,))
+    recent = await ask(storage, text="recent question")
+    assert await storage.purge_question_text(retention_days=90) == 1
+    assert (await storage.question(question)).text is None
+    assert (await storage.question(recent)).text == "recent question"
+
+
+async def test_server_config(storage: Storage) -> None:
+    assert await storage.set_help_channel(1, 10, True)
+    assert not await storage.set_help_channel(1, 10, True)
+    assert await storage.help_channels(1) == {10}
+    assert await storage.set_help_channel(1, 10, False)
+    assert await storage.help_channels(1) == set()
+    await storage.set_mod_role(1, 77)
+    assert await storage.mod_role(1) == 77
+    await storage.record_reload(actor="mod", ok=False, digest=None, detail="k.yaml:1: broken")
+    assert (await storage.reloads())[0]["detail"] == "k.yaml:1: broken"

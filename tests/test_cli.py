@@ -1,0 +1,94 @@
+"""The CLI and the console chat: the same engine, scripted through argv and stdin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, env=environment,
+        cwd=cwd, timeout=60,
+    )
+
+
+@pytest.fixture
+def db_env(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_PATH": str(tmp_path / "cli.sqlite3")}
+
+
+def test_ask_json(db_env) -> None:
+    result = run("ask", "will ending an unpaid contract hurt my JSS?", "--json", env=db_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["topic"] == "end-unpaid-contract-jss"
+    assert 0 < data["confidence"] <= 1
+    assert "moderator-no-earnings-rule" in data["sources"] and data["myths"] == ["no-money-no-jss"]
+    assert "Myth check" in data["answer"] and data["suggestions"] == []
+
+
+def test_ask_json_declines_out_of_scope(db_env) -> None:
+    data = json.loads(run("ask", "how do I withdraw to paypal?", "--json", env=db_env).stdout)
+    assert data["topic"] is None and data["declined"] == "payouts-and-fees"
+
+
+def test_interview_json_walks_to_a_result(db_env) -> None:
+    first = json.loads(run("interview", "--json", env=db_env).stdout)
+    assert first["outcome"] is None and first["next"]["slot"] == "payments" and first["asked"] == []
+    answers = ["payments=none", "client_feedback=unknown", "escrow=empty", "work_submitted=yes", "new_scope=no"]
+    args = [item for answer in answers for item in ("--answer", answer)]
+    done = json.loads(run("interview", *args, "--json", env=db_env).stdout)
+    assert done["outcome"] == "at-risk" and done["advice"] == [] and done["next"] is None
+    assert done["asked"] == ["payments", "client_feedback", "escrow", "work_submitted", "new_scope"]
+    assert done["verdict"].startswith("Excluded unless")
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("colour=red", "unknown question 'colour'"),
+    ("payments=maybe", "'maybe' is not an answer"),
+    ("payments", "is not SLOT=VALUE"),
+])
+def test_interview_bad_answer_exits_2(db_env, answer: str, message: str) -> None:
+    result = run("interview", "--answer", answer, env=db_env)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_kb_check_reports_every_problem_and_exits_1(tmp_path: Path, knowledge_copy: Path) -> None:
+    topics = knowledge_copy / "topics.yaml"
+    topics.write_text(topics.read_text().replace("    examples:", "    exemples:", 2))
+    result = run("kb", "check", str(knowledge_copy))
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if "exemples" in line]
+    assert len(lines) == 2 and all(line.startswith(f"{topics}:") for line in lines)
+
+
+def test_kb_check_ok_prints_a_summary() -> None:
+    result = run("kb", "check")
+    assert result.returncode == 0 and result.stdout.startswith("OK:") and "9 topics" in result.stdout
+
+
+def test_knowledge_option_points_at_another_folder(tmp_path: Path, db_env) -> None:
+    result = run("ask", "anything", "--knowledge", str(tmp_path / "nowhere"), env=db_env)
+    assert result.returncode == 1 and "nowhere" in result.stderr
+
+
+def test_console_answers_piped_questions_and_runs_a_checkup(db_env) -> None:
+    script = "will ending an unpaid contract hurt my JSS?\n/checkup\n2\n1\n1\n1\n/quit\n"
+    result = run(env=db_env, stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "unless the client's private feedback reports a negative outcome" in out
+    assert 'Myth check: "No money, no JSS impact"' in out
+    assert "Result: This contract counts in your JSS" in out
+    assert "New tasks need a new milestone" in out
+    assert "client's private feedback say" not in out  # not asked once money was paid

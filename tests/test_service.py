@@ -1,0 +1,93 @@
+"""The service both adapters share: recording, checkups by session, reloads that never lose good knowledge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.service import CheckupError, Knowledge, Service
+from bot.storage import Storage
+
+
+@pytest.fixture
+async def service(knowledge_copy: Path, tmp_path: Path):
+    storage = await Storage.open(tmp_path / "bot.sqlite3")
+    yield Service(Knowledge(knowledge_copy), storage)
+    await storage.close()
+
+
+async def test_questions_are_recorded_byte_for_byte(service: Service) -> None:
+    text = "will ending an unpaid contract hurt my JSS? \u200b<@&1> 'quotes' ; DROP TABLE questions; --"
+    asked = await service.ask(text, user_id="u", via="test")
+    stored = await service.storage.question(asked.question_id)
+    assert stored.text == text and stored.topic_id == "end-unpaid-contract-jss"
+
+
+async def test_refused_input_is_not_recorded(service: Service) -> None:
+    asked = await service.ask("x" * 5000, user_id="u", via="test")
+    assert asked.question_id is None
+
+
+async def test_gaps_group_similar_unanswered_questions(service: Service) -> None:
+    for text in ["best laptop for coding?", "which laptop is best for coding", "recommend a pizza place"]:
+        await service.ask(text, user_id="u", via="test")
+    groups = await service.gaps(days=7)
+    assert [g.count for g in groups] == [2, 1]
+
+
+async def test_a_checkup_runs_by_session_and_refuses_stale_or_foreign_clicks(service: Service) -> None:
+    checkup = await service.start_checkup("me")
+    session = checkup.session
+    with pytest.raises(CheckupError, match="someone else"):
+        await service.answer_checkup(session.id, "intruder", session.version, "none")
+    checkup = await service.answer_checkup(session.id, "me", session.version, "none")
+    with pytest.raises(CheckupError, match="earlier question") as stale:
+        await service.answer_checkup(session.id, "me", session.version, "some")
+    assert stale.value.checkup.step.next.slot == "client_feedback"
+    for value in ["negative", "empty", "yes", "no"]:
+        checkup = await service.answer_checkup(session.id, "me", checkup.session.version, value)
+    assert checkup.step.finished and checkup.step.outcome.id == "counted-negative"
+    assert (await service.storage.interview(session.id)).outcome == "counted-negative"
+    with pytest.raises(CheckupError, match="already finished"):
+        await service.answer_checkup(session.id, "me", checkup.session.version, "yes")
+
+
+async def test_a_wrong_value_is_refused_without_moving_on(service: Service) -> None:
+    checkup = await service.start_checkup("me")
+    with pytest.raises(CheckupError, match="doesn't fit"):
+        await service.answer_checkup(checkup.session.id, "me", 0, "lots")
+    assert (await service.checkup(checkup.session.id, "me")).step.next.slot == "payments"
+
+
+async def test_an_unfinished_checkup_can_be_found_again(service: Service) -> None:
+    checkup = await service.start_checkup("me")
+    assert await service.unfinished_checkup("me") is None  # nothing answered yet: nothing to resume
+    await service.answer_checkup(checkup.session.id, "me", 0, "some")
+    resumed = await service.unfinished_checkup("me")
+    assert resumed.session.id == checkup.session.id and resumed.step.next.slot == "escrow"
+
+
+async def test_a_broken_reload_keeps_the_old_knowledge_and_is_audited(service: Service, knowledge_copy: Path) -> None:
+    before = service.knowledge.current
+    topics = knowledge_copy / "topics.yaml"
+    topics.write_text(topics.read_text().replace("    verdict: >-\n", "    verdikt: >-\n", 1))
+    report = await service.reload(actor="mod#1")
+    assert not report.ok
+    assert any(str(p).startswith(f"{topics}:") and "verdikt" in str(p) for p in report.problems)
+    assert service.knowledge.current is before
+    answer = (await service.ask("will ending an unpaid contract hurt my jss", user_id="u", via="test")).answer
+    assert answer.topic.id == "end-unpaid-contract-jss"
+    [audit] = await service.storage.reloads()
+    assert audit["actor"] == "mod#1" and not audit["ok"] and "verdikt" in audit["detail"]
+
+
+async def test_a_good_reload_swaps_the_knowledge_without_restart(service: Service, knowledge_copy: Path) -> None:
+    topics = knowledge_copy / "topics.yaml"
+    topics.write_text(topics.read_text().replace(
+        "Ending it doesn't count against you by itself", "Reloaded: ending it doesn't count against you by itself"
+    ))
+    report = await service.reload(actor="mod#1")
+    assert report.ok and report.digest == service.knowledge.current.kb.digest
+    answer = (await service.ask("will ending an unpaid contract hurt my jss", user_id="u", via="test")).answer
+    assert answer.verdict.startswith("Reloaded:")
