@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot
 
+# The knowledge check, the test suite, then the quality evaluation (exits 1 below its thresholds).
 test: $(STAMP)
 	$(PY) -m bot kb check
 	$(PY) -m pytest -q
-
+	$(PY) -m bot eval
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
@@ -27,7 +28,7 @@ check: $(STAMP)
 	$(PY) -m bot kb check
 
 eval: $(STAMP)
-
+	$(PY) -m bot eval
 
 bench: $(STAMP)
 	$(PY) -m bot bench

@@ -24,6 +24,7 @@ from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, build_snapshot, c
 from bot.storage import Storage, StorageError
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
+EVAL_FILE = Path(__file__).resolve().parent.parent / "eval" / "questions.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
     check = kb_commands.add_parser("check", parents=[common], help="validate the knowledge files")
     check.add_argument("directory", nargs="?", metavar="DIR")
     check.set_defaults(handler=run_kb_check)
+    evaluation = commands.add_parser("eval", parents=[common], help="measure answers against a labelled question set")
+    evaluation.add_argument("file", nargs="?", default=str(EVAL_FILE), metavar="FILE")
+    evaluation.add_argument("--json", action="store_true", help="machine-readable output")
+    evaluation.set_defaults(handler=run_eval)
+
     gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
     gaps.add_argument("--days", type=int, default=30)
     gaps.set_defaults(handler=run_kb_gaps)
@@ -223,6 +229,19 @@ def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_UNUSABLE
     print(f"OK: {directory}: {report.summary} (checked in {report.seconds * 1000:.0f} ms, digest {report.digest})")
     return EXIT_OK
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import EvalFileError, evaluate, render_report
+
+    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    try:
+        report = evaluate(snapshot.responder, Path(args.file))
+    except EvalFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(report.as_json(), indent=2) if args.json else render_report(report))
+    return EXIT_OK if not report.shortfalls() else EXIT_UNUSABLE
 
 
 def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:

@@ -92,3 +92,22 @@ def test_console_answers_piped_questions_and_runs_a_checkup(db_env) -> None:
     assert "Result: This contract counts in your JSS" in out
     assert "New tasks need a new milestone" in out
     assert "client's private feedback say" not in out  # not asked once money was paid
+
+
+def test_eval_passes_on_the_shipped_set_and_fails_below_thresholds(tmp_path: Path) -> None:
+    result = run("eval", "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 0 and data["passed"], data["shortfalls"]
+    assert data["parts"]["holdout"]["in_scope"] >= 50 and data["myth_assertions"] == 0
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(
+        "thresholds: {tuning_top1: 1.0, declined: 1.0}\n"
+        "tuning:\n"
+        "  - {q: will ending an unpaid contract hurt my jss, topic: end-unpaid-contract-jss}\n"
+        "  - {q: will ending an unpaid contract hurt my jss, topic: escrow-on-end}\n"
+        "  - {q: how do I withdraw to paypal, topic: none}\n"
+    )
+    failed = run("eval", str(strict))
+    assert failed.returncode == 1
+    assert "FAIL: tuning_top1 50.0% < 100%" in failed.stdout
+    assert "end-unpaid-contract-jss -> " not in failed.stdout and "escrow-on-end -> end-unpaid-contract-jss" in failed.stdout

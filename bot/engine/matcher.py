@@ -106,11 +106,17 @@ class Matcher:
                 for feature, n in features(self.analyzer.terms(sentence)).items():
                     bag[feature] += n * QUESTION_BOOST
         weights = {f: (1.0 + math.log(n)) * self.idf[f] for f, n in bag.items() if f in self.idf}
-        focus = [t for t in (self.analyzer.terms(" ".join(asked)) if asked else terms)]
-        known = sum(self.idf.get(t, 0.0) for t in focus)
-        total = sum(self.idf.get(t, self.unknown_idf) for t in focus)
-        coverage = known / total if total else 0.0
+        coverage = self._coverage(terms)
+        if asked:
+            # A long story is full of words no topic uses; the question in it may still be squarely known.
+            coverage = max(coverage, self._coverage(self.analyzer.terms(" ".join(asked))))
         return weights, terms, coverage
+
+    def _coverage(self, terms: list[str]) -> float:
+        """The IDF-weighted share of `terms` that some label uses."""
+        known = sum(self.idf.get(t, 0.0) for t in terms)
+        total = sum(self.idf.get(t, self.unknown_idf) for t in terms)
+        return known / total if total else 0.0
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
         weights, terms, coverage = self.query_vector(text)
