@@ -75,6 +75,10 @@ def parser() -> argparse.ArgumentParser:
     topics.add_argument("--json", action="store_true")
     topics.set_defaults(handler=run_topics)
 
+    sync = commands.add_parser("sync", parents=[common], help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, metavar="ID", help="one server, instantly (default: global)")
+    sync.set_defaults(handler=run_sync)
+
     kb = commands.add_parser("kb", parents=[common], help="knowledge tools for moderators")
     kb_commands = kb.add_subparsers(title="kb commands", metavar="COMMAND", required=True)
     check = kb_commands.add_parser("check", parents=[common], help="validate the knowledge files")
@@ -112,6 +116,15 @@ def run_default(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_discord(settings)
     return run_console(args, settings)
+
+
+def run_sync(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.discord_token:
+        print("error: set DISCORD_TOKEN (in .env or the environment) to register commands", file=sys.stderr)
+        return EXIT_USAGE
+    from bot.discord.runner import sync_commands
+
+    return sync_commands(settings, args.guild or settings.dev_guild_id)
 
 
 def run_console(args: argparse.Namespace, settings: Settings) -> int:

@@ -27,6 +27,7 @@ class Settings:
     thresholds: Thresholds = Thresholds()
     cooldown_rate: int = 3
     cooldown_seconds: float = 30.0
+    message_content: bool = False
     log_level: str = "INFO"
 
     @classmethod
@@ -45,8 +46,27 @@ class Settings:
             ),
             cooldown_rate=_number(env, "COOLDOWN_RATE", int, default.cooldown_rate, minimum=1),
             cooldown_seconds=_number(env, "COOLDOWN_SECONDS", float, default.cooldown_seconds, minimum=0),
-            log_level=(env.get("LOG_LEVEL") or default.log_level).upper(),
+            message_content=_flag(env, "MESSAGE_CONTENT", default.message_content),
+            log_level=_log_level(env.get("LOG_LEVEL") or default.log_level),
         )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} must be true or false")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL={raw!r} must be DEBUG, INFO, WARNING or ERROR")
+    return level
 
 
 def _number(env: Mapping[str, str], name: str, kind: type, default, *, minimum=None, maximum=None):

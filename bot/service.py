@@ -7,6 +7,7 @@ uses that snapshot to the end, so every answer comes entirely from one version o
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,11 +116,11 @@ class Service:
 
     async def ask(
         self, text: str, *, user_id: str, via: str, guild_id: int | None = None, channel_id: int | None = None,
-        threshold: float | None = None,
+        threshold: float | None = None, record_unanswered: bool = True,
     ) -> Asked:
         snapshot = self.knowledge.current
         answer = snapshot.responder.respond(text, threshold)
-        if answer.kind is AnswerKind.INVALID:
+        if answer.kind is AnswerKind.INVALID or not (answer.answered or record_unanswered):
             return Asked(answer, None)
         question_id = await self.storage.record_question(
             user_id=user_id, text=text, kind=answer.kind.value, topic_id=answer.topic.id if answer.topic else None,
@@ -192,10 +193,14 @@ class Service:
     # Moderation -------------------------------------------------------------------------------------
 
     async def reload(self, actor: str) -> ReloadReport:
-        report = self.knowledge.reload()
+        # Building a snapshot takes a noticeable fraction of a second: keep the event loop answering meanwhile.
+        report = await asyncio.to_thread(self.knowledge.reload)
         detail = report.summary if report.ok else "\n".join(str(p) for p in report.problems[:50])
         await self.storage.record_reload(actor=actor, ok=report.ok, digest=report.digest, detail=detail)
         return report
+
+    async def check_knowledge(self) -> tuple[Snapshot | None, ReloadReport]:
+        return await asyncio.to_thread(self.knowledge.check)
 
     async def gaps(self, days: int, guild_id: int | None = None) -> list[GapGroup]:
         rows = await self.storage.unanswered(days, guild_id)

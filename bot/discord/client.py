@@ -1,0 +1,103 @@
+"""The discord.py client: wiring only. Features live in their own cogs; decisions live in the service."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.config import Settings
+from bot.discord.ask import AskCog, FeedbackButton, StartCheckupButton, TopicPicker, TopicsPageButton
+from bot.discord.checkup import CheckupCog, ChoiceButton, RestartButton, ResumeButton
+from bot.discord.moderation import ModerationCog, NotModerator
+from bot.discord.privacy import PrivacyCog
+from bot.discord.replies import SOMETHING_WENT_WRONG, reply_private
+from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+DYNAMIC_ITEMS = (FeedbackButton, TopicPicker, StartCheckupButton, TopicsPageButton, ChoiceButton, ResumeButton, RestartButton)
+
+
+class MemberCooldown:
+    """At most `rate` answers per `per` seconds for each member, shared by /ask, mentions and help channels."""
+
+    PRUNE_ABOVE = 5000
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate, self.per = rate, per
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def retry_after(self, user_id: int) -> float | None:
+        """None if the member may be answered now (and count it), else the seconds to wait."""
+        if len(self._buckets) > self.PRUNE_ABOVE:
+            now = time.time()
+            self._buckets = {u: b for u, b in self._buckets.items() if b.get_tokens(now) < b.rate}
+        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
+        return bucket.update_rate_limit()
+
+
+class JssBot(commands.Bot):
+    def __init__(self, service: Service, settings: Settings) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = settings.message_content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            # Nothing the bot sends can ping anyone, whatever a member or a knowledge file puts in a text.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.service = service
+        self.settings = settings
+        self.help_channels: set[int] = set()
+        self.cooldown = MemberCooldown(settings.cooldown_rate, settings.cooldown_seconds)
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for cog in (AskCog(self), CheckupCog(self), ModerationCog(self), PrivacyCog(self)):
+            await self.add_cog(cog)
+        self.help_channels = await self.service.storage.all_help_channels()
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("registered %d commands in the development server %s", len(synced), guild.id)
+        self.purge_old_questions.start()
+
+    async def close(self) -> None:
+        self.purge_old_questions.cancel()
+        await super().close()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: mentions and help channels are answered by the AskCog listener."""
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s); knowledge %s", self.user, len(self.guilds), self.service.knowledge.current.kb.digest)
+
+    @tasks.loop(hours=24)
+    async def purge_old_questions(self) -> None:
+        purged = await self.service.storage.purge_question_text(self.settings.retention_days)
+        if purged:
+            log.info("blanked the text of %d questions older than %d days", purged, self.settings.retention_days)
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Every failure gets a private answer: a refusal, a "slow down", or "something went wrong"."""
+        if isinstance(error, NotModerator):
+            text = f"Sorry, {error}."
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            text = f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use this command here."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed for user %s", command, interaction.user.id, exc_info=error)
+            text = SOMETHING_WENT_WRONG
+        try:
+            await reply_private(interaction, text, error=True)
+        except discord.HTTPException:
+            log.warning("could not tell user %s about a failed command", interaction.user.id)

@@ -1,0 +1,76 @@
+"""Moderator commands: refused to members server-side, reload keeps good knowledge, config per server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.discord.conftest import CHANNEL_OPTION, HELP_CHANNEL_ID, MANAGE_GUILD, MEMBER_ID, MOD_ROLE_ID, OTHER_ID, Harness, Typed
+
+MOD_COMMANDS = [("kb", ("reload",)), ("kb", ("check",)), ("kb", ("gaps",)), ("kb", ("stats",)),
+                ("config", ("help-channel", "list")), ("config", ("mod-role",))]
+
+
+@pytest.mark.parametrize("name, path", MOD_COMMANDS)
+async def test_members_are_refused_even_if_the_client_default_was_overridden(harness: Harness, name, path, caplog) -> None:
+    # The payload reaching the bot is the proof that the client-side default did not stop the member.
+    [call] = await harness.slash(name, *path)
+    assert call.ephemeral and "for moderators" in call.embeds[0]["description"]
+    assert any("refused moderator command" in r.message for r in caplog.records)
+
+
+async def test_the_moderator_role_is_enough(harness: Harness) -> None:
+    await harness.service.storage.set_mod_role(harness.bot.guilds[0].id, MOD_ROLE_ID)
+    [call] = await harness.slash("kb", "stats", roles=[MOD_ROLE_ID])
+    assert call.ephemeral and call.embeds[0]["title"] == "Last 30 days"
+
+
+async def test_reload_with_a_broken_file_keeps_the_old_knowledge(harness: Harness, knowledge_copy: Path) -> None:
+    topics = knowledge_copy / "topics.yaml"
+    text = topics.read_text()
+    broken_line = text.splitlines().index("    examples:") + 1
+    topics.write_text(text.replace("    examples:", "    exmaples:", 1))
+    before = harness.service.knowledge.current
+    calls = await harness.slash("kb", "reload", permissions=MANAGE_GUILD, expect=2)
+    report = calls[-1]
+    assert report.ephemeral and "problem(s)" in report.embeds[0]["title"]
+    assert f"{topics}:{broken_line}:" in report.embeds[0]["description"]
+    assert "Nothing changed" in report.embeds[0]["description"]
+    assert harness.service.knowledge.current is before
+    [answer] = await harness.slash("ask", options={"question": "will ending an unpaid contract hurt my JSS?"})
+    assert "private feedback" in answer.embeds[0]["title"]
+    [audit] = await harness.service.storage.reloads()
+    assert not audit["ok"] and audit["actor"].endswith(f"({MEMBER_ID})")
+
+
+async def test_reload_swaps_in_good_knowledge_and_is_audited(harness: Harness, knowledge_copy: Path) -> None:
+    topics = knowledge_copy / "topics.yaml"
+    topics.write_text(topics.read_text().replace("Ending it doesn't count against you by itself", "Edited: ending it doesn't count", 1))
+    calls = await harness.slash("kb", "reload", permissions=MANAGE_GUILD, expect=2)
+    assert calls[-1].embeds[0]["title"] == "Reloaded: knowledge is OK"
+    [answer] = await harness.slash("ask", options={"question": "will ending an unpaid contract hurt my JSS?"})
+    assert answer.embeds[0]["title"].startswith("Edited:")
+    [audit] = await harness.service.storage.reloads()
+    assert audit["ok"] and audit["digest"] == harness.service.knowledge.current.kb.digest
+
+
+async def test_gaps_lists_unanswered_questions_most_frequent_first(harness: Harness) -> None:
+    for question in ["best laptop for coding?", "which laptop is best for coding?", "pizza place nearby?"]:
+        await harness.slash("ask", options={"question": question}, user_id=OTHER_ID)
+    [call] = await harness.slash("kb", "gaps", permissions=MANAGE_GUILD)
+    lines = call.embeds[0]["description"].splitlines()
+    assert lines[0].startswith("**2×**") and "laptop" in lines[0]
+
+
+async def test_help_channels_are_configured_per_server(harness: Harness) -> None:
+    resolved = {"channels": {str(HELP_CHANNEL_ID): {"id": str(HELP_CHANNEL_ID), "type": 0, "name": "help", "permissions": "0",
+                                                     "guild_id": str(harness.bot.guilds[0].id)}}}
+    [added] = await harness.slash("config", "help-channel", "add", options={"channel": Typed(str(HELP_CHANNEL_ID), CHANNEL_OPTION)},
+                                  permissions=MANAGE_GUILD, resolved=resolved)
+    assert "Added" in added.embeds[0]["description"] and HELP_CHANNEL_ID in harness.bot.help_channels
+    [listed] = await harness.slash("config", "help-channel", "list", permissions=MANAGE_GUILD)
+    assert f"<#{HELP_CHANNEL_ID}>" in listed.embeds[0]["description"]
+    [removed] = await harness.slash("config", "help-channel", "remove", options={"channel": Typed(str(HELP_CHANNEL_ID), CHANNEL_OPTION)},
+                                    permissions=MANAGE_GUILD, resolved=resolved)
+    assert "Removed" in removed.embeds[0]["description"] and HELP_CHANNEL_ID not in harness.bot.help_channels
