@@ -149,7 +149,12 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(render_text(answer))
             if args.explain:
-                print("\nWhy:", ", ".join(f"{f} {w:.2f}" for f, w in answer.explain) or "no known terms")
+                responder = service.knowledge.current.responder
+                label, parts = responder.explain(args.question)
+                ranking = responder.rank(args.question)
+                print(f"\nWhy: terms {list(ranking.terms)}, coverage {ranking.coverage:.2f}, best {label}")
+                print("  " + ", ".join(f"{f} {w:.2f}" for f, w in parts) if parts else "  no known terms")
+                print("  ranking: " + ", ".join(f"{s.id} {s.score:.2f}" for s in ranking.scored))
         return EXIT_OK
 
     return open_service(settings, work)

@@ -7,7 +7,7 @@ so a member cannot make the bot say something the moderators did not write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Mapping
 
@@ -77,7 +77,6 @@ class Answer:
     threads: tuple[str, ...] = ()
     message: str = ""
     decline: str | None = None
-    explain: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     @property
     def answered(self) -> bool:

@@ -9,23 +9,21 @@ IDF is computed across labels, not examples, so a feature weighs what it tells t
 Coverage is the share of the question's own words the knowledge knows at all. A question about payouts
 shares "client" and "contract" with our topics but little else: low coverage, low confidence, declined.
 
-Scoring goes through an inverted index over centroids, then only the few best labels have their examples
-compared, so the cost grows with the postings a question touches, not with the number of topics.
+Scoring goes through two inverted indexes (centroids and examples), so the cost grows with the postings a
+question's features touch, not with the number of topics.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Iterable, Literal, NamedTuple
 
 from bot.engine.text import Analyzer, features, sentences
 
 Kind = Literal["topic", "decline"]
 
-#: How many labels, best by centroid, get their examples compared one by one.
-SHORTLIST = 8
 #: The weight of the closest example against the centroid in a label's score.
 EXAMPLE_WEIGHT = 0.5
 #: Question sentences count this many extra times: in a long story the question is what matters.
@@ -42,8 +40,7 @@ class Label:
     examples: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
     id: str
     kind: Kind
     score: float
@@ -51,31 +48,23 @@ class Scored:
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """Every label worth mentioning, best first, with why the best one won (for debugging the knowledge)."""
+    """Every label worth mentioning, best first."""
 
     scored: tuple[Scored, ...]
     confidence: float
     coverage: float
     terms: tuple[str, ...]
-    explain: tuple[tuple[str, float], ...]
 
     @property
     def best(self) -> Scored | None:
         return self.scored[0] if self.scored else None
 
 
-class _Vector:
-    __slots__ = ("weights", "norm")
-
-    def __init__(self, weights: dict[str, float]) -> None:
-        self.weights = weights
-        self.norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-
-
 class Matcher:
     def __init__(self, analyzer: Analyzer, labels: Iterable[Label]) -> None:
         self.analyzer = analyzer
         self.labels = list(labels)
+        self._index_of = {label.id: i for i, label in enumerate(self.labels)}
         bags_per_label = [[features(analyzer.terms(text)) for text in label.examples] for label in self.labels]
         label_df: Counter[str] = Counter()
         for bags in bags_per_label:
@@ -84,32 +73,42 @@ class Matcher:
         self.idf = {f: math.log(1.0 + count / df) for f, df in label_df.items()}
         # A word no label uses is as telling as the rarest known one: it is what pulls coverage down.
         self.unknown_idf = math.log(1.0 + count / 0.5)
-        self.centroids: list[_Vector] = []
-        self.examples: list[list[_Vector]] = []
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        # Both indexes hold weights already divided by their vector's norm, so a dot product is a cosine
+        # up to the query's own norm.
+        self.centroids: list[dict[str, float]] = []
+        self.centroid_postings: dict[str, list[tuple[int, float]]] = {}
+        self.example_postings: dict[str, list[tuple[int, float]]] = {}
+        self.example_label: list[int] = []
         for index, bags in enumerate(bags_per_label):
             share: Counter[str] = Counter()
             for bag in bags:
                 share.update(bag.keys())
-            centroid = _Vector({f: (n / len(bags)) * self.idf[f] for f, n in share.items()})
+            centroid = _unit({f: (n / len(bags)) * self.idf[f] for f, n in share.items()})
             self.centroids.append(centroid)
-            self.examples.append([_Vector({f: self.idf[f] for f in bag}) for bag in bags])
-            for feature, weight in centroid.weights.items():
-                self.postings.setdefault(feature, []).append((index, weight))
+            for feature, weight in centroid.items():
+                self.centroid_postings.setdefault(feature, []).append((index, weight))
+            for bag in bags:
+                example = len(self.example_label)
+                self.example_label.append(index)
+                for feature, weight in _unit({f: self.idf[f] for f in bag}).items():
+                    self.example_postings.setdefault(feature, []).append((example, weight))
 
     def query_vector(self, text: str) -> tuple[dict[str, float], list[str], float]:
-        terms = self.analyzer.terms(text)
+        """The question's weighted features, its terms, and its coverage."""
+        parts = sentences(text) or [text]
+        per_sentence = [self.analyzer.terms(part) for part in parts]
+        terms = [t for part in per_sentence for t in part]
         bag = features(terms)
-        asked = [s for s in sentences(text) if "?" in s]
-        if asked and len(asked) < len(sentences(text)):
-            for sentence in asked:
-                for feature, n in features(self.analyzer.terms(sentence)).items():
-                    bag[feature] += n * QUESTION_BOOST
-        weights = {f: (1.0 + math.log(n)) * self.idf[f] for f, n in bag.items() if f in self.idf}
+        asked = [t for part, part_terms in zip(parts, per_sentence) if "?" in part for t in part_terms]
         coverage = self._coverage(terms)
-        if asked:
-            # A long story is full of words no topic uses; the question in it may still be squarely known.
-            coverage = max(coverage, self._coverage(self.analyzer.terms(" ".join(asked))))
+        if asked and len(asked) < len(terms):
+            # In a long story the question is what matters, and it may be squarely known even when the
+            # story around it is full of words no topic uses.
+            for feature, n in features(asked).items():
+                bag[feature] += n * QUESTION_BOOST
+            coverage = max(coverage, self._coverage(asked))
+        idf = self.idf
+        weights = {f: (1.0 + math.log(n)) * idf[f] for f, n in bag.items() if f in idf}
         return weights, terms, coverage
 
     def _coverage(self, terms: list[str]) -> float:
@@ -121,23 +120,33 @@ class Matcher:
     def rank(self, text: str, limit: int = 5) -> Ranking:
         weights, terms, coverage = self.query_vector(text)
         if not weights:
-            return Ranking((), 0.0, 0.0, tuple(terms), ())
+            return Ranking((), 0.0, 0.0, tuple(terms))
         norm = math.sqrt(sum(w * w for w in weights.values()))
-        dots: dict[int, float] = {}
+        # The hot loop of the whole bot: locals and defaultdicts on purpose.
+        centroid_dots: defaultdict[int, float] = defaultdict(float)
+        example_dots: defaultdict[int, float] = defaultdict(float)
+        centroid_postings, example_postings = self.centroid_postings, self.example_postings
         for feature, weight in weights.items():
-            for index, label_weight in self.postings.get(feature, ()):
-                dots[index] = dots.get(index, 0.0) + weight * label_weight
-        shortlist = sorted(dots, key=lambda i: -dots[i] / self.centroids[i].norm)[:SHORTLIST]
-        scored = []
-        for index in shortlist:
-            centroid = dots[index] / (self.centroids[index].norm * norm)
-            closest = max(self._cosine(weights, norm, example) for example in self.examples[index])
-            score = (1 - EXAMPLE_WEIGHT) * centroid + EXAMPLE_WEIGHT * closest
-            label = self.labels[index]
-            scored.append(Scored(label.id, label.kind, score * math.sqrt(coverage)))
-        scored.sort(key=lambda s: -s.score)
-        explain = self._explain(weights, scored[0].id) if scored else ()
-        return Ranking(tuple(scored[:limit]), self._confidence(scored), coverage, tuple(terms), explain)
+            for index, label_weight in centroid_postings.get(feature, ()):
+                centroid_dots[index] += weight * label_weight
+            for example, example_weight in example_postings.get(feature, ()):
+                example_dots[example] += weight * example_weight
+        closest: defaultdict[int, float] = defaultdict(float)
+        example_label = self.example_label
+        for example, dot in example_dots.items():
+            index = example_label[example]
+            if dot > closest[index]:
+                closest[index] = dot
+        scale = math.sqrt(coverage) / norm
+        scored = sorted(
+            (
+                Scored(self.labels[i].id, self.labels[i].kind,
+                       ((1 - EXAMPLE_WEIGHT) * dot + EXAMPLE_WEIGHT * closest[i]) * scale)
+                for i, dot in centroid_dots.items()
+            ),
+            key=lambda s: -s.score,
+        )[:limit]
+        return Ranking(tuple(scored), self._confidence(scored), coverage, tuple(terms))
 
     @staticmethod
     def _confidence(scored: list[Scored]) -> float:
@@ -148,13 +157,14 @@ class Matcher:
         lead = min(1.0, (best - runner_up) / (CLEAR_LEAD * best)) if best > 0 else 0.0
         return best * (0.5 + 0.5 * lead)
 
-    @staticmethod
-    def _cosine(weights: dict[str, float], norm: float, example: _Vector) -> float:
-        dot = sum(w * example.weights[f] for f, w in weights.items() if f in example.weights)
-        return dot / (norm * example.norm)
-
-    def _explain(self, weights: dict[str, float], label_id: str) -> tuple[tuple[str, float], ...]:
-        index = next(i for i, label in enumerate(self.labels) if label.id == label_id)
-        centroid = self.centroids[index].weights
+    def explain(self, text: str, label_id: str) -> tuple[tuple[str, float], ...]:
+        """The features that tied `text` to a label, strongest first: how a moderator debugs a wrong match."""
+        weights, _, _ = self.query_vector(text)
+        centroid = self.centroids[self._index_of[label_id]]
         parts = [(f, w * centroid[f]) for f, w in weights.items() if f in centroid]
         return tuple(sorted(parts, key=lambda p: -p[1])[:8])
+
+
+def _unit(weights: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {f: w / norm for f, w in weights.items()}

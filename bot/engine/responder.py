@@ -60,6 +60,11 @@ class Responder:
     def rank(self, text: str) -> Ranking:
         return self.matcher.rank(text)
 
+    def explain(self, text: str) -> tuple[str | None, tuple[tuple[str, float], ...]]:
+        """The best label for `text` and the features that decided it."""
+        best = self.matcher.rank(text).best
+        return (best.id, self.matcher.explain(text, best.id)) if best else (None, ())
+
     def respond(self, text: str, threshold: float | None = None) -> Answer:
         """The reply to `text`: an answer, a decline, or an honest "not sure" with the closest topics."""
         if len(text) > MAX_QUESTION_CHARS:
@@ -73,17 +78,16 @@ class Responder:
         if best is not None and best.kind == "decline" and confidence >= min(needed, self.thresholds.decline):
             return Answer(
                 AnswerKind.DECLINED, confidence=confidence, message=self.kb.declines[best.id].reply,
-                decline=best.id, explain=ranking.explain,
+                decline=best.id,
             )
         if best is not None and best.kind == "topic" and confidence >= needed:
             return dataclasses.replace(
                 self.answers[best.id], confidence=confidence, also=self._also_asked(text, best.id, needed),
-                explain=ranking.explain,
             )
         suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest][:3]
         return Answer(
             AnswerKind.NOT_SURE, confidence=confidence, message=NOT_SURE,
-            suggestions=topic_refs(self.kb, suggestions), explain=ranking.explain,
+            suggestions=topic_refs(self.kb, suggestions),
         )
 
     def _also_asked(self, text: str, primary: str, needed: float) -> tuple[TopicRef, ...]:

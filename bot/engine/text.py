@@ -43,6 +43,8 @@ _CONTRACTIONS = {
     "couldnt": "could not", "aint": "is not",
 }
 _SUFFIXES = ("'s", "'re", "'ve", "'ll", "'d", "'m")
+_DIGIT = re.compile(r"\d")
+_MISSING = object()
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -60,8 +62,9 @@ def clean(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a cleaned text, with contractions spelled out and money turned into placeholders."""
-    text = _ZERO_MONEY_RE.sub(f" {ZERO_MONEY} ", text)
-    text = _MONEY_RE.sub(f" {SOME_MONEY} ", text)
+    if _DIGIT.search(text):
+        text = _ZERO_MONEY_RE.sub(f" {ZERO_MONEY} ", text)
+        text = _MONEY_RE.sub(f" {SOME_MONEY} ", text)
     out: list[str] = []
     for word in _WORD_RE.findall(text):
         if word in _CONTRACTIONS:
@@ -113,7 +116,11 @@ class TypoFixer:
 class Analyzer:
     """The text pipeline for one knowledge snapshot. Built once per load; `terms` is the hot path."""
 
+    #: Words seen before skip the typo fixer and the stemmer; members reuse a small vocabulary.
+    CACHE_SIZE = 100_000
+
     def __init__(self, concepts: Mapping[str, Iterable[str]], stopwords: Iterable[str], corpus: Iterable[str]) -> None:
+        self._cache: dict[str, str | None] = {}
         self.stopwords = frozenset(stem(w) for w in stopwords) - {NOT}
         vocabulary: Counter[str] = Counter()
         for text in corpus:
@@ -138,9 +145,19 @@ class Analyzer:
         # Longest phrase first, so "job success score" wins over "job".
         self.phrases = {first: sorted(options, key=lambda o: -len(o[0])) for first, options in phrases.items()}
 
+    def _stem(self, word: str) -> str | None:
+        """A word's stem after typo fixing and negation folding; None for a stopword. Cached per word."""
+        cached = self._cache.get(word, _MISSING)
+        if cached is _MISSING:
+            fixed = self.typos.fix(word)
+            stemmed = NOT if fixed in NEGATION_WORDS else stem(fixed)
+            cached = None if stemmed in self.stopwords else stemmed
+            if len(self._cache) < self.CACHE_SIZE:
+                self._cache[word] = cached
+        return cached  # type: ignore[return-value]
+
     def _stems(self, raw_words: Iterable[str]) -> list[str]:
-        stems = (NOT if w in NEGATION_WORDS else stem(self.typos.fix(w)) for w in raw_words)
-        return [s for s in stems if s not in self.stopwords]
+        return [s for s in map(self._stem, raw_words) if s is not None]
 
     def terms(self, text: str) -> list[str]:
         """The matching terms of `text`: concept ids (`@jss`) and the stems no concept claimed."""

@@ -115,5 +115,6 @@ def test_overlong_and_empty_questions_are_refused_politely(snapshot) -> None:
 
 
 def test_explanation_names_the_terms_that_matched(snapshot) -> None:
-    answer = snapshot.responder.respond("will ending an unpaid contract hurt my jss")
-    assert {"@jss", "@no-money"} & {feature for feature, _ in answer.explain}
+    label, parts = snapshot.responder.explain("will ending an unpaid contract hurt my jss")
+    assert label == "end-unpaid-contract-jss"
+    assert {"@jss", "@no-money"} <= {feature for feature, _ in parts}
