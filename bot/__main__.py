@@ -75,6 +75,14 @@ def parser() -> argparse.ArgumentParser:
     topics.add_argument("--json", action="store_true")
     topics.set_defaults(handler=run_topics)
 
+    bench = commands.add_parser("bench", parents=[common], help="speed and memory figures against a BM25 baseline")
+    bench.add_argument("--quick", action="store_true", help="the smallest sizes only (what CI runs)")
+    bench.add_argument("--out", default="bench/out", metavar="DIR", help="where to write results.md, .json and the chart")
+    bench.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
+    bench.add_argument("--child-size", help=argparse.SUPPRESS)
+    bench.add_argument("--child-console", action="store_true", help=argparse.SUPPRESS)
+    bench.set_defaults(handler=run_bench)
+
     sync = commands.add_parser("sync", parents=[common], help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, metavar="ID", help="one server, instantly (default: global)")
     sync.set_defaults(handler=run_sync)
@@ -116,6 +124,12 @@ def run_default(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_discord(settings)
     return run_console(args, settings)
+
+
+def run_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.benchmark import main as bench_main
+
+    return bench_main(args)
 
 
 def run_sync(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -35,7 +36,7 @@ class Settings:
         env = os.environ if env is None else env
         default = cls()
         return cls(
-            discord_token=(env.get("DISCORD_TOKEN") or "").strip() or None,
+            discord_token=_token(env),
             knowledge_dir=Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else default.knowledge_dir,
             database_path=env.get("DATABASE_PATH") or default.database_path,
             retention_days=_number(env, "RETENTION_DAYS", int, default.retention_days, minimum=1),
@@ -49,6 +50,19 @@ class Settings:
             message_content=_flag(env, "MESSAGE_CONTENT", default.message_content),
             log_level=_log_level(env.get("LOG_LEVEL") or default.log_level),
         )
+
+
+#: A bot token is three dot-separated base64 parts; anything else would only fail later, at login.
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+def _token(env: Mapping[str, str]) -> str | None:
+    token = (env.get("DISCORD_TOKEN") or "").strip()
+    if not token:
+        return None
+    if not _TOKEN.match(token):
+        raise ConfigError("DISCORD_TOKEN does not look like a bot token (Bot > Reset Token in the developer portal)")
+    return token
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 
 from bot.config import Settings
@@ -60,6 +61,9 @@ async def _with_bot(settings: Settings, knowledge: Knowledge, work) -> int:
         return await work(bot)
     except discord.LoginFailure:
         print("error: Discord refused the token; check DISCORD_TOKEN (Bot > Reset Token in the developer portal)", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, OSError) as error:
+        print(f"error: cannot reach Discord ({error.__class__.__name__}: {error}); check the network and try again", file=sys.stderr)
         return 1
     except discord.PrivilegedIntentsRequired:
         print("error: the Message Content intent is off in the developer portal; switch it on or set MESSAGE_CONTENT=false", file=sys.stderr)

@@ -28,6 +28,11 @@ Kind = Literal["topic", "decline"]
 EXAMPLE_WEIGHT = 0.5
 #: Question sentences count this many extra times: in a long story the question is what matters.
 QUESTION_BOOST = 1
+#: In a large knowledge base, a feature used by more labels than this is skipped while scoring: its long
+#: postings cost time in proportion to the number of topics and tell them apart hardly at all. Below
+#: SELECTIVE_MIN labels (any knowledge a community writes by hand) nothing is ever skipped.
+SELECTIVE_MIN = 50
+SELECTIVE_SHARE = 0.05
 #: A lead over the runner-up of this share of the best score (or more) keeps the full confidence; a tie
 #: halves it. "client feedback?" fits three topics equally, and the bot should say so, not pick one.
 CLEAR_LEAD = 0.25
@@ -73,6 +78,8 @@ class Matcher:
         self.idf = {f: math.log(1.0 + count / df) for f, df in label_df.items()}
         # A word no label uses is as telling as the rarest known one: it is what pulls coverage down.
         self.unknown_idf = math.log(1.0 + count / 0.5)
+        cut = max(SELECTIVE_MIN, int(SELECTIVE_SHARE * count))
+        self.selective = frozenset(f for f, df in label_df.items() if df <= cut)
         # Both indexes hold weights already divided by their vector's norm, so a dot product is a cosine
         # up to the query's own norm.
         self.centroids: list[dict[str, float]] = []
@@ -126,7 +133,8 @@ class Matcher:
         centroid_dots: defaultdict[int, float] = defaultdict(float)
         example_dots: defaultdict[int, float] = defaultdict(float)
         centroid_postings, example_postings = self.centroid_postings, self.example_postings
-        for feature, weight in weights.items():
+        scoring = [(f, w) for f, w in weights.items() if f in self.selective] or list(weights.items())
+        for feature, weight in scoring:
             for index, label_weight in centroid_postings.get(feature, ()):
                 centroid_dots[index] += weight * label_weight
             for example, example_weight in example_postings.get(feature, ()):

@@ -128,7 +128,7 @@ class Text(Spec):
     def check(self, node: yaml.Node, ctx: Context, name: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             return ctx.report(node, f"'{name}' must be {self.shape}, not {describe(node)}")
-        if node.tag == BOOL_TAG and node.style is None:
+        if node.tag == BOOL_TAG and not node.style:
             return ctx.report(
                 node,
                 f"'{name}': YAML reads {node.value} as true/false, not as text; "

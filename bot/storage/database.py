@@ -64,8 +64,11 @@ class Storage:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
-        """Open (creating if needed) and migrate the database at `path`; ':memory:' for tests."""
+    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
+        """Open (creating if needed) and migrate the database at `path`.
+
+        `busy_timeout_ms` is how long to wait for another process's lock before giving up with a clear error.
+        """
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -74,14 +77,15 @@ class Storage:
         except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot open the database {path}: {error}") from error
         try:
-            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await migrate(db)
         except Exception as error:
             await db.close()
-            raise StorageError(f"cannot use the database {path}: {error}") from error
+            reason = "another process holds a lock on it" if "locked" in str(error) else error
+            raise StorageError(f"cannot use the database {path}: {reason}") from error
         return cls(db, path)
 
     async def close(self) -> None:

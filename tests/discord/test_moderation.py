@@ -12,12 +12,21 @@ MOD_COMMANDS = [("kb", ("reload",)), ("kb", ("check",)), ("kb", ("gaps",)), ("kb
                 ("config", ("help-channel", "list")), ("config", ("mod-role",))]
 
 
+CHANNEL = {"channel": Typed(str(HELP_CHANNEL_ID), CHANNEL_OPTION)}
+MOD_COMMANDS += [("config", ("help-channel", "add")), ("config", ("help-channel", "remove"))]
+
+
 @pytest.mark.parametrize("name, path", MOD_COMMANDS)
 async def test_members_are_refused_even_if_the_client_default_was_overridden(harness: Harness, name, path, caplog) -> None:
     # The payload reaching the bot is the proof that the client-side default did not stop the member.
-    [call] = await harness.slash(name, *path)
+    options = CHANNEL if path[-1] in ("add", "remove") else None
+    resolved = {"channels": {str(HELP_CHANNEL_ID): {"id": str(HELP_CHANNEL_ID), "type": 0, "name": "help", "permissions": "0",
+                                                     "guild_id": str(harness.bot.guilds[0].id)}}}
+    [call] = await harness.slash(name, *path, options=options, resolved=resolved if options else None)
     assert call.ephemeral and "for moderators" in call.embeds[0]["description"]
     assert any("refused moderator command" in r.message for r in caplog.records)
+    assert await harness.service.storage.help_channels(harness.bot.guilds[0].id) == set()
+    assert await harness.service.storage.reloads() == []
 
 
 async def test_the_moderator_role_is_enough(harness: Harness) -> None:

@@ -1,0 +1,96 @@
+"""A bad environment at start: one clear line, a non-zero exit, and the original files untouched."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Storage, StorageError
+from tests.conftest import ROOT
+
+FAKE_TOKEN = "MTA1NzQxMjM0NTY3ODkwMTIz.GhIjKl.abcdefghijklmnopqrstuvwxyz0123"
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    environment.update(env)
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=environment,
+                          cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def one_clear_line(result: subprocess.CompletedProcess, needle: str) -> None:
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+
+
+def test_malformed_token_is_refused_before_connecting(tmp_path: Path) -> None:
+    result = run(env={"DISCORD_TOKEN": "not-a-token", "DATABASE_PATH": str(tmp_path / "db.sqlite3")})
+    one_clear_line(result, "DISCORD_TOKEN does not look like a bot token")
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+@pytest.mark.parametrize("name, value, needle", [
+    ("RETENTION_DAYS", "soon", "RETENTION_DAYS='soon' is not a whole number"),
+    ("ANSWER_THRESHOLD", "2", "ANSWER_THRESHOLD='2' must be between 0 and 1"),
+    ("MESSAGE_CONTENT", "maybe", "MESSAGE_CONTENT='maybe' must be true or false"),
+    ("LOG_LEVEL", "loud", "LOG_LEVEL='loud' must be DEBUG"),
+])
+def test_invalid_settings_name_the_setting(tmp_path: Path, name: str, value: str, needle: str) -> None:
+    one_clear_line(run("ask", "jss?", env={name: value, "DATABASE_PATH": str(tmp_path / "db")}), needle)
+
+
+def test_invalid_knowledge_stops_the_bot_before_connecting(tmp_path: Path) -> None:
+    (tmp_path / "k.yaml").write_text("topics: [\n")
+    before = (tmp_path / "k.yaml").read_bytes()
+    result = run(env={"DISCORD_TOKEN": FAKE_TOKEN, "KNOWLEDGE_DIR": str(tmp_path), "DATABASE_PATH": str(tmp_path / "db")})
+    assert result.returncode == 1 and f"{tmp_path / 'k.yaml'}:" in result.stderr and "YAML syntax error" in result.stderr
+    assert (tmp_path / "k.yaml").read_bytes() == before and not (tmp_path / "db").exists()
+
+
+def test_missing_knowledge_folder(tmp_path: Path) -> None:
+    result = run("ask", "jss?", env={"KNOWLEDGE_DIR": str(tmp_path / "nowhere"), "DATABASE_PATH": str(tmp_path / "db")})
+    assert result.returncode == 1 and "cannot read the folder" in result.stderr
+
+
+def test_corrupt_database_is_refused_and_kept(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    database.write_bytes(b"definitely not sqlite " * 200)
+    before = database.read_bytes()
+    one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(database)}), "cannot use the database")
+    assert database.read_bytes() == before
+
+
+def test_database_path_that_is_a_folder(tmp_path: Path) -> None:
+    one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(tmp_path)}), "cannot")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions, so read-only cannot be simulated")
+def test_read_only_database(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    sqlite3.connect(database).close()
+    database.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(database)}), "cannot use the database")
+    finally:
+        tmp_path.chmod(0o755)
+
+
+async def test_a_locked_database_gives_a_clear_error(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageError, match="another process holds a lock"):
+            await Storage.open(database, busy_timeout_ms=100)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
