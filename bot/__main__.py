@@ -97,6 +97,9 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--json", action="store_true", help="machine-readable output")
     evaluation.set_defaults(handler=run_eval)
 
+    merge = kb_commands.add_parser("merge-learned", parents=[common], help="fold learned.yaml into the topic files")
+    merge.add_argument("directory", nargs="?", metavar="DIR")
+    merge.set_defaults(handler=run_kb_merge)
     gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
     gaps.add_argument("--days", type=int, default=30)
     gaps.set_defaults(handler=run_kb_gaps)
@@ -274,6 +277,20 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     print(json.dumps(report.as_json(), indent=2) if args.json else render_report(report))
     return EXIT_OK if not report.shortfalls() else EXIT_UNUSABLE
+
+
+def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.knowledge.learned import merge_learned
+
+    directory = Path(args.directory) if args.directory else settings.knowledge_dir
+    merged = merge_learned(directory)
+    if not merged:
+        print(f"Nothing to merge: {directory} has no learned phrasings.")
+    for file, count in merged.items():
+        print(f"{file}: {count} phrasing(s) added to the topics' examples")
+    if merged:
+        print("learned.yaml is now empty. Review the changes (git diff), then reload the bot.")
+    return EXIT_OK
 
 
 def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:

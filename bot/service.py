@@ -19,10 +19,17 @@ from bot.engine.gaps import GapGroup, group_similar
 from bot.engine.interview import InterviewEngine, InterviewError, Step
 from bot.engine.responder import Responder, Thresholds
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge.learned import add_entry, learned_path, remove_entries
 from bot.knowledge.schema import Problem
 from bot.storage import InterviewSession, Storage
 
 DEFAULT_INTERVIEW = "checkup"
+#: Matches the knowledge schema's limit on an example phrasing.
+MAX_LEARNED_CHARS = 500
+#: Gaps are looked up over every stored question when one is resolved.
+RETENTION_FOREVER = 36_500
+#: A placeholder id for the text a gap group is anchored on.
+ANCHOR = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +114,37 @@ class CheckupError(Exception):
         self.checkup = checkup
 
 
+@dataclass(frozen=True, slots=True)
+class Taught:
+    """What teaching a phrasing did; `conflict` is the topic the phrasing answered before, if another."""
+
+    ok: bool
+    topic: str
+    phrasing: str
+    conflict: str | None
+    answered_now: bool
+    dismissed: int
+    problems: tuple[Problem, ...] = ()
+    added: bool = True
+
+
+class TeachError(ValueError):
+    """A teaching request that cannot be carried out; the message is for the moderator."""
+
+
+def _restore(path: Path, previous: bytes | None) -> None:
+    if previous is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(previous)
+
+
 class Service:
     def __init__(self, knowledge: Knowledge, storage: Storage) -> None:
         self.knowledge = knowledge
         self.storage = storage
+        # One teaching at a time: two moderators assigning at once must both be kept.
+        self._teaching = asyncio.Lock()
 
     # Questions --------------------------------------------------------------------------------------
 
@@ -192,12 +226,60 @@ class Service:
 
     # Moderation -------------------------------------------------------------------------------------
 
-    async def reload(self, actor: str) -> ReloadReport:
+    async def reload(self, actor: str, reason: str = "") -> ReloadReport:
         # Building a snapshot takes a noticeable fraction of a second: keep the event loop answering meanwhile.
         report = await asyncio.to_thread(self.knowledge.reload)
         detail = report.summary if report.ok else "\n".join(str(p) for p in report.problems[:50])
-        await self.storage.record_reload(actor=actor, ok=report.ok, digest=report.digest, detail=detail)
+        await self.storage.record_reload(actor=actor, ok=report.ok, digest=report.digest, detail=f"{reason}{detail}")
         return report
+
+    # Teaching ---------------------------------------------------------------------------------------
+
+    async def teach(self, phrasing: str, topic_id: str, actor: str) -> Taught:
+        """Add a phrasing to a topic through learned.yaml, reload, and clear the gaps it answers."""
+        phrasing = " ".join(phrasing.split())
+        if not phrasing or len(phrasing) > MAX_LEARNED_CHARS:
+            raise TeachError(f"A phrasing must have 1 to {MAX_LEARNED_CHARS} characters.")
+        async with self._teaching:
+            if topic_id not in self.knowledge.current.kb.topics:
+                raise TeachError(f"There is no topic '{topic_id}'.")
+            before = self.knowledge.current.responder.respond(phrasing)
+            conflict = before.topic.id if before.answered and before.topic and before.topic.id != topic_id else None
+            path = learned_path(self.knowledge.directory)
+            previous = path.read_bytes() if path.exists() else None
+            added = await asyncio.to_thread(add_entry, self.knowledge.directory, topic_id, phrasing, actor)
+            report = await self.reload(actor, reason=f"taught {phrasing!r} -> {topic_id}; ")
+            if not report.ok:
+                await asyncio.to_thread(_restore, path, previous)
+                return Taught(False, topic_id, phrasing, conflict, False, 0, report.problems)
+        answer = self.knowledge.current.responder.respond(phrasing)
+        answered = answer.answered and answer.topic is not None and answer.topic.id == topic_id
+        dismissed = await self._dismiss_like(phrasing)
+        return Taught(True, topic_id, phrasing, conflict, answered, dismissed, (), added)
+
+    async def forget_phrasing(self, phrasing: str, actor: str) -> int:
+        async with self._teaching:
+            removed = await asyncio.to_thread(remove_entries, self.knowledge.directory, phrasing)
+            if removed:
+                await self.reload(actor, reason=f"forgot {phrasing!r}; ")
+        return removed
+
+    async def dismiss_gap(self, question_id: int) -> int:
+        """Ignore a gap: the question and the ones like it leave the gaps list."""
+        question = await self.storage.question(question_id)
+        if question is None or question.text is None:
+            return 0
+        return await self._dismiss_like(question.text)
+
+    async def _dismiss_like(self, text: str) -> int:
+        rows = await self.storage.unanswered(days=RETENTION_FOREVER)
+        groups = group_similar([(ANCHOR, text), *((q.id, q.text) for q in rows)], self.knowledge.current.responder.analyzer.terms)
+        group = next(g for g in groups if ANCHOR in g.ids)
+        return await self.storage.dismiss_questions([i for i in group.ids if i != ANCHOR])
+
+    def learned_file(self) -> bytes | None:
+        path = learned_path(self.knowledge.directory)
+        return path.read_bytes() if path.exists() else None
 
     async def check_knowledge(self) -> tuple[Snapshot | None, ReloadReport]:
         return await asyncio.to_thread(self.knowledge.check)

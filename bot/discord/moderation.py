@@ -7,17 +7,21 @@ command here also passes `is_moderator` on the bot's side: Manage Server, or the
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.embeds import ERROR_COLOUR, gaps_embed, notice_embed, stats_embed
-from bot.discord.limits import EMBED_DESCRIPTION, clip
-from bot.discord.replies import bot_of
-from bot.service import ReloadReport
+from bot.discord.embeds import ERROR_COLOUR, answer_embed, gaps_embed, notice_embed, stats_embed
+from bot.discord.limits import EMBED_DESCRIPTION, SELECT_OPTIONS, clip
+from bot.discord.replies import bot_of, guarded, reply_private
+from bot.engine.responder import Responder
+from bot.knowledge.learned import LEARNED_FILE
+from bot.service import ReloadReport, TeachError
 
 if TYPE_CHECKING:
     from bot.discord.client import JssBot
@@ -58,6 +62,75 @@ def actor(interaction: discord.Interaction) -> str:
     return f"{interaction.user} ({interaction.user.id})"
 
 
+#: One select menu per gap; a message holds at most five rows of components.
+GAPS_WITH_MENUS = 5
+IGNORE = "-ignore"
+
+
+def gap_options(responder: Responder, question: str) -> list[discord.SelectOption]:
+    """Topics for a gap's menu, best guesses first, then "Ignore"."""
+    guesses = [s.id for s in responder.rank(question).scored if s.kind == "topic"]
+    ordered = list(dict.fromkeys([*guesses, *responder.kb.topics]))[: SELECT_OPTIONS - 1]
+    options = [discord.SelectOption(label=clip(responder.kb.topics[t].title, 100), value=t, description=clip(t, 100)) for t in ordered]
+    options.append(discord.SelectOption(label="Ignore this question", value=IGNORE, description="Take it off the gaps list"))
+    return options
+
+
+async def teach(interaction: discord.Interaction, question: str, topic: str) -> discord.Embed:
+    try:
+        taught = await bot_of(interaction).service.teach(question, topic, actor(interaction))
+    except TeachError as error:
+        return notice_embed(str(error), colour=ERROR_COLOUR)
+    if not taught.ok:
+        lines = "\n".join(f"`{clip(str(p), 300)}`" for p in taught.problems)
+        return notice_embed(clip(f"The knowledge did not validate, so nothing changed:\n{lines}", EMBED_DESCRIPTION), colour=ERROR_COLOUR)
+    lines = [f"Taught: \"{taught.phrasing}\" → `{taught.topic}`. Reloaded; no restart needed."]
+    if not taught.added:
+        lines[0] = f"Already learned for `{taught.topic}`: \"{taught.phrasing}\"."
+    if taught.conflict:
+        lines.append(f"⚠ Before this, the phrasing was answered with `{taught.conflict}`: check the two topics don't overlap.")
+    if not taught.answered_now:
+        lines.append("⚠ It is still not answered with that topic; add a clearer phrasing or concept words.")
+    if taught.dismissed:
+        lines.append(f"{taught.dismissed} similar question(s) left the gaps list.")
+    return notice_embed("\n".join(lines))
+
+
+class GapAssigner(discord.ui.DynamicItem[discord.ui.Select], template=r"jss:gap:(?P<question>[0-9]{1,19})"):
+    """Assign a gap's question to a topic (or ignore it) in one pick. Moderators only, checked on click."""
+
+    def __init__(self, question_id: int, options: list[discord.SelectOption] | None = None) -> None:
+        super().__init__(discord.ui.Select(
+            placeholder="Assign to topic…", custom_id=f"jss:gap:{question_id}",
+            options=options or [discord.SelectOption(label="-", value=IGNORE)],
+        ))
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /) -> GapAssigner:
+        return cls(int(match["question"]), item.options)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await is_moderator(interaction)
+        except NotModerator as error:
+            await reply_private(interaction, f"Sorry, {error}.", error=True)
+            return
+        choice = self.item.values[0] if self.item.values else IGNORE
+        service = bot_of(interaction).service
+        if choice == IGNORE:
+            dismissed = await service.dismiss_gap(self.question_id)
+            await reply_private(interaction, f"Ignored: {dismissed} question(s) left the gaps list.")
+            return
+        question = await service.storage.question(self.question_id)
+        if question is None or question.text is None:
+            await reply_private(interaction, "That question is no longer stored.", error=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(embed=await teach(interaction, question.text, choice), ephemeral=True)
+
+
 class ModerationCog(commands.Cog):
     kb = app_commands.Group(name="kb", description="Knowledge tools for moderators", guild_only=True, default_permissions=MODERATORS)
     config = app_commands.Group(name="config", description="Bot settings for this server", guild_only=True, default_permissions=MODERATORS)
@@ -86,7 +159,58 @@ class ModerationCog(commands.Cog):
     @app_commands.describe(days="How many days back to look (default 30)")
     async def kb_gaps(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
         groups = await self.bot.service.gaps(days, interaction.guild_id)
-        await interaction.response.send_message(embed=gaps_embed(groups, days), ephemeral=True)
+        view = discord.ui.View(timeout=None)
+        responder = self.bot.service.knowledge.current.responder
+        for group in groups[:GAPS_WITH_MENUS]:
+            view.add_item(GapAssigner(group.ids[-1], gap_options(responder, group.example)))
+        await interaction.response.send_message(embed=gaps_embed(groups, days), view=view, ephemeral=True)
+
+    @kb.command(name="teach", description="Teach me that a question belongs to a topic")
+    @app_commands.describe(question="The question as members ask it", topic="The topic that answers it")
+    async def kb_teach(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500], topic: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(embed=await teach(interaction, question, topic), ephemeral=True)
+
+    @kb.command(name="forget-phrasing", description="Remove a phrasing I was taught")
+    async def kb_forget_phrasing(self, interaction: discord.Interaction, phrasing: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        removed = await self.bot.service.forget_phrasing(phrasing, actor(interaction))
+        text = f"Forgot {removed} learned phrasing(s) and reloaded." if removed else "No learned phrasing matches that text."
+        await interaction.followup.send(embed=notice_embed(text), ephemeral=True)
+
+    @kb.command(name="preview", description="See exactly how I answer a topic, before members do")
+    async def kb_preview(self, interaction: discord.Interaction, topic: str) -> None:
+        answer = self.bot.service.topic_answer(topic)
+        if answer is None:
+            await interaction.response.send_message(embed=notice_embed(f"There is no topic '{topic}'.", colour=ERROR_COLOUR), ephemeral=True)
+            return
+        await interaction.response.send_message(content=f"Preview of `{topic}`:", embed=answer_embed(answer), ephemeral=True)
+
+    @kb.command(name="export", description="Download the phrasings I was taught, for review")
+    async def kb_export(self, interaction: discord.Interaction) -> None:
+        content = self.bot.service.learned_file()
+        if not content:
+            await interaction.response.send_message(embed=notice_embed("Nothing learned yet."), ephemeral=True)
+            return
+        count = len(self.bot.service.knowledge.current.kb.learned)
+        await interaction.response.send_message(
+            embed=notice_embed(f"{count} learned phrasing(s). Merge them into the topic files with `python -m bot kb merge-learned`."),
+            file=discord.File(io.BytesIO(content), filename=LEARNED_FILE), ephemeral=True,
+        )
+
+    @kb_teach.autocomplete("topic")
+    @kb_preview.autocomplete("topic")
+    async def topic_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        kb = self.bot.service.knowledge.current.kb
+        typed = current.lower()
+        matches = [t for t in kb.topics.values() if typed in t.id or typed in t.title.lower()]
+        return [app_commands.Choice(name=clip(t.title, 100), value=t.id) for t in matches[:25]]
+
+    @kb_forget_phrasing.autocomplete("phrasing")
+    async def phrasing_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        typed = current.lower()
+        learned = [e for e in self.bot.service.knowledge.current.kb.learned if typed in e.phrasing.lower()]
+        return [app_commands.Choice(name=clip(e.phrasing, 100), value=clip(e.phrasing, 100)) for e in learned[:25]]
 
     @kb.command(name="stats", description="Questions per topic, helpful ratio, checkups and outcomes")
     @app_commands.describe(days="How many days back to look (default 30)")

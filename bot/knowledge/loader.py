@@ -6,6 +6,7 @@ caller either gets a complete, cross-checked snapshot or a `KnowledgeError` list
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import itertools
@@ -24,6 +25,7 @@ from bot.knowledge.model import (
     Evidence,
     Interview,
     KnowledgeBase,
+    Learned,
     Question,
     Rule,
     Source,
@@ -130,6 +132,12 @@ INTERVIEW = Fields("interview", {
     "outcomes": Field(ListOf(RULE, min_items=1)),
     "advice": Field(ListOf(RULE), required=False),
 })
+LEARNED = Fields("learned phrasing", {
+    "topic": Field(IDENT),
+    "phrasing": Field(Text(max_length=500)),
+    "by": Field(Text(max_length=200), doc="who taught it"),
+    "at": Field(Text(max_length=40), doc="when, as an ISO timestamp"),
+}, label=lambda record: f"learned phrasing for '{record['topic']}'" if "topic" in record else "this learned phrasing")
 FILE = Fields("knowledge file", {
     "sources": Field(ListOf(SOURCE), required=False),
     "claims": Field(ListOf(CLAIM), required=False),
@@ -138,6 +146,7 @@ FILE = Fields("knowledge file", {
     "concepts": Field(ListOf(CONCEPT), required=False),
     "stopwords": Field(ListOf(Text(max_length=40)), required=False),
     "interviews": Field(ListOf(INTERVIEW), required=False),
+    "learned": Field(ListOf(LEARNED), required=False),
 }, label=lambda record: "this file")
 
 
@@ -278,6 +287,10 @@ class _Builder:
         for record in topic_records:
             for ident in record.get("related", ()):
                 self.check_ref(record, "related", ident, "topic", topics)
+        learned = self.learned(topics)
+        for entry in learned:
+            topic = topics[entry.topic]
+            topics[entry.topic] = dataclasses.replace(topic, examples=(*topic.examples, entry.phrasing))
         concepts = self.concepts()
         stopwords = frozenset(word.lower() for document in self.documents for word in document.get("stopwords", ()))
         return KnowledgeBase(
@@ -290,7 +303,24 @@ class _Builder:
             interviews=MappingProxyType(interviews),
             files=files,
             digest=digest,
+            learned=tuple(learned),
         )
+
+    def learned(self, topics: Mapping[str, Topic]) -> list[Learned]:
+        """Taught phrasings; one taught to two different topics would make the bot contradict itself."""
+        owner: dict[str, Learned] = {}
+        kept = []
+        for r in self.section("learned"):
+            if not self.check_ref(r, "topic", r["topic"], "topic", topics):
+                continue
+            entry = Learned(r["topic"], r["phrasing"], r["by"], r["at"], r.where)
+            key = " ".join(entry.phrasing.lower().split())
+            first = owner.setdefault(key, entry)
+            if first.topic != entry.topic:
+                self.report(r.at("phrasing"), f"'{entry.phrasing}' is taught for topic '{entry.topic}' and for '{first.topic}' ({first.where}); keep one")
+            elif first is entry:
+                kept.append(entry)
+        return kept
 
     @staticmethod
     def source(r: Record) -> Source:

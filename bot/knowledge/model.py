@@ -165,6 +165,17 @@ class Interview:
 
 
 @dataclass(frozen=True, slots=True)
+class Learned:
+    """A phrasing a moderator taught from Discord; it matches as one more example of its topic."""
+
+    topic: str
+    phrasing: str
+    by: str
+    at: str
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     sources: Mapping[str, Source]
     claims: Mapping[str, Claim]
@@ -175,10 +186,11 @@ class KnowledgeBase:
     interviews: Mapping[str, Interview]
     files: tuple[str, ...]
     digest: str
+    learned: tuple[Learned, ...] = ()
 
     def summary(self) -> str:
         return (
             f"{len(self.files)} files, {len(self.sources)} sources, {len(self.claims)} claims, "
             f"{len(self.topics)} topics, {len(self.declines)} declines, {len(self.concepts)} concepts, "
-            f"{len(self.interviews)} interviews"
+            f"{len(self.interviews)} interviews, {len(self.learned)} learned phrasings"
         )

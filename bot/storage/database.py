@@ -150,11 +150,19 @@ class Storage:
         rows = await self._rows(
             "SELECT q.id, q.text, q.kind, q.topic_id, MIN(f.helpful) AS helpful FROM questions q"
             " LEFT JOIN feedback f ON f.question_id = q.id"
-            " WHERE q.asked_at >= ? AND q.text IS NOT NULL AND (? IS NULL OR q.guild_id = ?)"
+            " WHERE q.asked_at >= ? AND q.text IS NOT NULL AND q.dismissed = 0 AND (? IS NULL OR q.guild_id = ?)"
             " GROUP BY q.id HAVING q.kind = 'not-sure' OR helpful = 0 ORDER BY q.id",
             (since, guild_id, guild_id),
         )
         return [AskedQuestion(r[0], r[1], r[2], r[3], _flag(r[4])) for r in rows]
+
+    async def dismiss_questions(self, question_ids: list[int]) -> int:
+        """Take questions off the gaps list (answered by teaching, or ignored by a moderator)."""
+        if not question_ids:
+            return 0
+        marks = ",".join("?" * len(question_ids))
+        cursor = await self._write(f"UPDATE questions SET dismissed = 1 WHERE id IN ({marks})", question_ids)
+        return cursor.rowcount
 
     async def stats(self, days: int, guild_id: int | None = None) -> dict[str, Any]:
         since = stamp(now() - timedelta(days=days))

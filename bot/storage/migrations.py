@@ -65,6 +65,10 @@ MIGRATIONS: tuple[str, ...] = (
         detail   TEXT NOT NULL
     );
     """,
+    # 2: moderators can dismiss a knowledge gap (or resolve it by teaching the bot).
+    """
+    ALTER TABLE questions ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0 CHECK (dismissed IN (0, 1));
+    """,
 )
 
 

@@ -180,7 +180,7 @@ class Harness:
         return await self.settle(before, expect)
 
     async def click(self, call: Call, custom_id: str, *, user_id: int = MEMBER_ID, values: list[str] | None = None,
-                    expect: int = 1) -> list[Call]:
+                    expect: int = 1, permissions: str = "0") -> list[Call]:
         """Click a button (or pick `values` in a select) of the message that `call` sent."""
         message = message_payload(call.message)
         component = next(c for row in message["components"] for c in row["components"] if c.get("custom_id") == custom_id)
@@ -188,7 +188,7 @@ class Harness:
         if values is not None:
             data["values"] = values
         before = len(self.recorder.calls)
-        self.state.parse_interaction_create(self._interaction(3, data, user_id=user_id, permissions="0", roles=[], message=message))
+        self.state.parse_interaction_create(self._interaction(3, data, user_id=user_id, permissions=permissions, roles=[], message=message))
         return await self.settle(before, expect)
 
     async def message(self, content: str, *, channel_id: int = CHANNEL_ID, author_id: int = MEMBER_ID, bot_author: bool = False,

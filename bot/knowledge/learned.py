@@ -1,0 +1,143 @@
+"""The machine-owned `learned.yaml`, and folding it into the human-written topic files.
+
+Moderators teach the bot from Discord; the bot writes only `learned.yaml`, never the files people wrote.
+`merge_learned` later moves the phrasings into the right topic files as new lines of text, placed with
+PyYAML's node marks, so every comment and the layout around them stay exactly as the moderators left them
+(which is why no round-trip YAML library is needed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.loader import YAML_LOADER, KnowledgeError, load_knowledge
+
+LEARNED_FILE = "learned.yaml"
+HEADER = """\
+# Written by the bot when moderators teach it (/kb teach, or "Assign to topic" in /kb gaps).
+# Review it with /kb export, then fold it into the topic files with `python -m bot kb merge-learned`.
+# The bot rewrites this file: edit the topic files instead.
+"""
+
+
+def learned_path(directory: Path) -> Path:
+    return directory / LEARNED_FILE
+
+
+def read_entries(directory: Path) -> list[dict[str, Any]]:
+    path = learned_path(directory)
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(data.get("learned") or [])
+
+
+def write_entries(directory: Path, entries: list[dict[str, Any]]) -> None:
+    """Replace learned.yaml atomically: a crash leaves the old file or the new one, never half of one."""
+    text = HEADER + yaml.safe_dump({"learned": entries}, sort_keys=False, allow_unicode=True, width=1000)
+    path = learned_path(directory)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def same(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def add_entry(directory: Path, topic: str, phrasing: str, by: str) -> bool:
+    """Append a phrasing; False if it is already learned for that topic."""
+    entries = read_entries(directory)
+    if any(same(e.get("phrasing", ""), phrasing) and e.get("topic") == topic for e in entries):
+        return False
+    entries.append({"topic": topic, "phrasing": phrasing, "by": by, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    write_entries(directory, entries)
+    return True
+
+
+def remove_entries(directory: Path, phrasing: str) -> int:
+    entries = read_entries(directory)
+    kept = [e for e in entries if not same(e.get("phrasing", ""), phrasing)]
+    if len(kept) != len(entries):
+        write_entries(directory, kept)
+    return len(entries) - len(kept)
+
+
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    line: int  # 0-based index of the line to insert before (block lists), or the line to edit (flow lists)
+    column: int | None  # None for a new block line; else where to insert in a flow list
+    text: str
+    order: int  # keeps phrasings for the same place in the order they were learned
+
+
+def merge_learned(directory: Path) -> dict[str, int]:
+    """Move every learned phrasing into its topic's `examples` in the topic's own file; returns counts per file.
+
+    All files are checked again afterwards; if the result would not load, every file is put back as it was.
+    """
+    kb = load_knowledge(directory)
+    if not kb.learned:
+        return {}
+    originals: dict[Path, str] = {}
+    plan: dict[Path, list[Insertion]] = {}
+    for entry in kb.learned:
+        path = Path(kb.topics[entry.topic].where.file)
+        if path not in originals:
+            originals[path] = path.read_text(encoding="utf-8")
+        plan.setdefault(path, []).append(_insertion(originals[path], entry.topic, entry.phrasing, len(plan.get(path, ()))))
+    learned_file = learned_path(directory)
+    learned_original = learned_file.read_text(encoding="utf-8")
+    try:
+        for path, insertions in plan.items():
+            path.write_text(_apply(originals[path], insertions), encoding="utf-8")
+        write_entries(directory, [])
+        load_knowledge(directory)
+    except (KnowledgeError, OSError):
+        for path, text in originals.items():
+            path.write_text(text, encoding="utf-8")
+        learned_file.write_text(learned_original, encoding="utf-8")
+        raise
+    return {str(path): len(insertions) for path, insertions in plan.items()}
+
+
+def _insertion(text: str, topic_id: str, phrasing: str, order: int) -> Insertion:
+    document = yaml.compose(text, Loader=YAML_LOADER)
+    for key, value in document.value:
+        if key.value != "topics":
+            continue
+        for topic in value.value:
+            fields = {k.value: v for k, v in topic.value}
+            if getattr(fields.get("id"), "value", None) != topic_id:
+                continue
+            examples = fields["examples"]
+            quoted = json.dumps(phrasing, ensure_ascii=False)
+            if examples.flow_style:
+                end = examples.end_mark
+                return Insertion(end.line, end.column - 1, f", {quoted}", order)
+            last = examples.value[-1]
+            indent = last.start_mark.column - 2
+            after = last.end_mark.line if last.end_mark.column > 0 else last.end_mark.line - 1
+            return Insertion(after + 1, None, " " * indent + "- " + quoted, order)
+    raise ValueError(f"topic '{topic_id}' is not in this file")
+
+
+def _apply(text: str, insertions: list[Insertion]) -> str:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    # Bottom-up, right to left, so earlier positions stay valid.
+    for insertion in sorted(insertions, key=lambda i: (i.line, -1 if i.column is None else i.column, i.order), reverse=True):
+        if insertion.column is None:
+            lines.insert(insertion.line, insertion.text + "\n")
+        else:
+            line = lines[insertion.line]
+            lines[insertion.line] = line[: insertion.column] + insertion.text + line[insertion.column :]
+    return "".join(lines)
