@@ -10,7 +10,6 @@ an upgrade breaks this file, only this file needs to change.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,28 +23,16 @@ from bot.config import Settings
 from bot.discord.client import JssBot
 from bot.service import Knowledge, Service
 from bot.storage import Storage
+from tests.payloads import (  # noqa: F401 - re-exported for the tests in this folder
+    APP_ID, BOT_ID, CHANNEL_ID, CHANNEL_OPTION, GUILD_ID, HELP_CHANNEL_ID, MANAGE_GUILD, MEMBER_ID, MOD_ROLE_ID, OTHER_ID,
+    command_data, component_data, guild_payload, interaction_payload, message_payload, option, snowflake, user_message,
+    user_payload,
+)
 
 PINNED_DISCORD_PY = "2.7.1"
 assert discord.__version__ == PINNED_DISCORD_PY, (
     f"tests/discord/conftest.py drives discord.py {PINNED_DISCORD_PY} internals; found {discord.__version__}"
 )
-
-APP_ID = 900000000000000001
-BOT_ID = 900000000000000001
-GUILD_ID = 800000000000000001
-CHANNEL_ID = 700000000000000001
-HELP_CHANNEL_ID = 700000000000000002
-MOD_ROLE_ID = 600000000000000001
-MEMBER_ID = 500000000000000001
-OTHER_ID = 500000000000000002
-MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
-
-_ids = itertools.count(100000000000000000)
-
-
-def snowflake() -> str:
-    return str(next(_ids))
-
 
 @dataclass
 class Call:
@@ -93,19 +80,6 @@ def _payload(payload: dict | None, multipart: list | None) -> dict | None:
     return None
 
 
-def message_payload(data: dict | None, *, channel_id: int = CHANNEL_ID, author_id: int = BOT_ID, message_id: str | None = None) -> dict:
-    data = data or {}
-    return {
-        "id": message_id or snowflake(), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
-        "author": {"id": str(author_id), "username": "jss-bot" if author_id == BOT_ID else "member", "discriminator": "0",
-                   "avatar": None, "global_name": None, "bot": author_id == BOT_ID},
-        "content": data.get("content") or "", "timestamp": "2026-11-26T12:00:00+00:00", "edited_timestamp": None,
-        "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-        "embeds": data.get("embeds") or [], "pinned": False, "type": 0, "flags": data.get("flags", 0) or 0,
-        "components": data.get("components") or [],
-    }
-
-
 class FakeWebhookAdapter(AsyncWebhookAdapter):
     """Records interaction callbacks, followups and edits instead of sending them."""
 
@@ -144,62 +118,29 @@ class Harness:
         await asyncio.sleep(0.02)
         return self.recorder.calls[before:]
 
-    def _member(self, user_id: int, permissions: str, roles: list[int]) -> dict:
-        return {
-            "user": {"id": str(user_id), "username": f"user{user_id % 1000}", "discriminator": "0", "avatar": None, "global_name": None},
-            "roles": [str(r) for r in roles], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False,
-            "permissions": permissions, "flags": 0,
-        }
-
-    def _interaction(self, kind: int, data: dict, *, user_id: int, permissions: str, roles: list[int],
-                     message: dict | None = None, channel_id: int = CHANNEL_ID) -> dict:
-        payload = {
-            "id": snowflake(), "application_id": str(APP_ID), "type": kind, "token": "token-" + snowflake(), "version": 1,
-            "guild_id": str(GUILD_ID), "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": "general", "position": 0},
-            "member": self._member(user_id, permissions, roles), "app_permissions": "0", "locale": "en-US",
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
-            "context": 0, "attachment_size_limit": 10485760, "data": data,
-        }
-        if message is not None:
-            payload["message"] = message
-        return payload
-
     async def slash(self, name: str, *path: str, options: dict[str, Any] | None = None, user_id: int = MEMBER_ID,
                     permissions: str = "0", roles: list[int] | None = None, expect: int = 1,
                     resolved: dict | None = None) -> list[Call]:
         """Invoke `/name path... option:value` and return the requests it made."""
-        leaf = [_option(k, v) for k, v in (options or {}).items()]
-        for depth, part in enumerate(reversed(path)):
-            leaf = [{"name": part, "type": 1 if depth == 0 else 2, "options": leaf}]
-        data = {"id": snowflake(), "name": name, "type": 1, "options": leaf}
-        if resolved:
-            data["resolved"] = resolved
+        data = command_data(name, *path, options=[_option(k, v) for k, v in (options or {}).items()], resolved=resolved)
         before = len(self.recorder.calls)
-        self.state.parse_interaction_create(self._interaction(2, data, user_id=user_id, permissions=permissions, roles=roles or []))
+        self.state.parse_interaction_create(interaction_payload(2, data, user_id=user_id, permissions=permissions, roles=roles))
         return await self.settle(before, expect)
 
     async def click(self, call: Call, custom_id: str, *, user_id: int = MEMBER_ID, values: list[str] | None = None,
                     expect: int = 1, permissions: str = "0") -> list[Call]:
         """Click a button (or pick `values` in a select) of the message that `call` sent."""
         message = message_payload(call.message)
-        component = next(c for row in message["components"] for c in row["components"] if c.get("custom_id") == custom_id)
-        data = {"custom_id": custom_id, "component_type": component["type"]}
-        if values is not None:
-            data["values"] = values
         before = len(self.recorder.calls)
-        self.state.parse_interaction_create(self._interaction(3, data, user_id=user_id, permissions=permissions, roles=[], message=message))
+        self.state.parse_interaction_create(interaction_payload(3, component_data(message, custom_id, values), user_id=user_id,
+                                                                permissions=permissions, message=message))
         return await self.settle(before, expect)
 
     async def message(self, content: str, *, channel_id: int = CHANNEL_ID, author_id: int = MEMBER_ID, bot_author: bool = False,
                       mentions_bot: bool = False, expect: int = 1) -> list[Call]:
-        payload = message_payload({"content": content}, channel_id=channel_id, author_id=author_id)
-        payload["author"]["bot"] = bot_author
-        payload["member"] = {"roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False}
-        if mentions_bot:
-            payload["mentions"] = [{"id": str(BOT_ID), "username": "jss-bot", "discriminator": "0", "avatar": None, "bot": True}]
         before = len(self.recorder.calls)
-        self.state.parse_message_create(payload)
+        self.state.parse_message_create(user_message(content, channel_id=channel_id, author_id=author_id,
+                                                     bot_author=bot_author, mentions_bot=mentions_bot))
         if expect == 0:
             await asyncio.sleep(0.1)
             return self.recorder.calls[before:]
@@ -208,37 +149,14 @@ class Harness:
 
 @dataclass(frozen=True)
 class Typed:
-    """An option value of an explicit Discord option type, e.g. Typed("123", 7) for a channel."""
+    """An option value of an explicit Discord option type, e.g. Typed("123", CHANNEL_OPTION) for a channel."""
 
     value: Any
     type: int
 
 
-CHANNEL_OPTION = 7
-
-
 def _option(name: str, value: Any) -> dict:
-    if isinstance(value, Typed):
-        return {"name": name, "type": value.type, "value": value.value}
-    return {"name": name, "type": {bool: 5, int: 4, float: 10}.get(type(value), 3), "value": value}
-
-
-def guild_payload() -> dict:
-    def role(role_id: int, name: str) -> dict:
-        return {"id": str(role_id), "name": name, "color": 0, "hoist": False, "position": 0, "permissions": "0",
-                "managed": False, "mentionable": False, "flags": 0}
-
-    def channel(channel_id: int, name: str) -> dict:
-        return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": 0,
-                "permission_overwrites": [], "nsfw": False, "parent_id": None}
-
-    return {
-        "id": str(GUILD_ID), "name": "Freelancers", "owner_id": str(OTHER_ID), "roles": [role(GUILD_ID, "@everyone"), role(MOD_ROLE_ID, "mods")],
-        "channels": [channel(CHANNEL_ID, "general"), channel(HELP_CHANNEL_ID, "help")], "members": [], "emojis": [],
-        "stickers": [], "features": [], "member_count": 3, "large": False, "unavailable": False, "threads": [],
-        "voice_states": [], "presences": [], "premium_tier": 0, "verification_level": 0, "default_message_notifications": 0,
-        "explicit_content_filter": 0, "mfa_level": 0, "system_channel_flags": 0, "nsfw_level": 0, "preferred_locale": "en-US",
-    }
+    return option(name, value.value, value.type) if isinstance(value, Typed) else option(name, value)
 
 
 async def make_harness(knowledge_dir: Path, db_path: Path, recorder: Recorder, **settings: Any) -> Harness:
@@ -247,7 +165,7 @@ async def make_harness(knowledge_dir: Path, db_path: Path, recorder: Recorder, *
     bot = JssBot(Service(Knowledge(knowledge_dir), storage), settings_obj)
     state = bot._connection
     state.application_id = APP_ID
-    state.user = discord.ClientUser(state=state, data={"id": str(BOT_ID), "username": "jss-bot", "discriminator": "0", "avatar": None, "bot": True})
+    state.user = discord.ClientUser(state=state, data=user_payload(BOT_ID, bot=True))
 
     async def fake_request(route, *, files=None, form=None, **kwargs):  # noqa: ANN001
         body = kwargs.get("json")

@@ -1,0 +1,191 @@
+"""End to end: the real bot process, started as an operator starts it, against the local Discord stand-in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.conftest import KNOWLEDGE, ROOT
+from tests.e2e.standin import DiscordStandIn, Request
+from tests.payloads import (
+    APP_ID, CHANNEL_ID, FAKE_TOKEN, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_ID, command_data, component_data,
+    interaction_payload, message_payload, option, user_message,
+)
+
+QUESTION = "will ending an unpaid contract hurt my JSS?"
+MESSAGE_CONTENT_INTENT = 1 << 15
+
+
+class BotProcess:
+    """`python -m bot` with a token, in a child process, pointed at the stand-in by the test launcher."""
+
+    def __init__(self, standin: DiscordStandIn, knowledge: Path, database: Path, log: Path) -> None:
+        self.standin, self.knowledge, self.database, self.log = standin, knowledge, database, log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> BotProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+        env.update(DISCORD_TOKEN=FAKE_TOKEN, DEV_GUILD_ID=str(GUILD_ID), KNOWLEDGE_DIR=str(self.knowledge),
+                   DATABASE_PATH=str(self.database), LOG_LEVEL="INFO", COOLDOWN_RATE="1000")
+        gateway_mark = len(self.standin.gateway_log)
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "tests.e2e.launch", self.standin.base], cwd=ROOT,
+                                            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.standin.wait_gateway(2, after=gateway_mark, timeout=30)  # Identify: READY and GUILD_CREATE follow in order
+        return self
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[DiscordStandIn]:
+    server = DiscordStandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(KNOWLEDGE, folder / "knowledge", ignore=shutil.ignore_patterns("*.md"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bot(standin: DiscordStandIn, workdir: Path) -> Iterator[BotProcess]:
+    process = BotProcess(standin, workdir / "knowledge", workdir / "bot.sqlite3", workdir / "bot.log").start()
+    yield process
+    assert process.stop() == 0, (workdir / "bot.log").read_text()[-3000:]
+
+
+def slash(standin: DiscordStandIn, name: str, *path: str, user_id: int = MEMBER_ID, permissions: str = "0", **options) -> Request:
+    payload = interaction_payload(2, command_data(name, *path, options=[option(k, v) for k, v in options.items()]),
+                                  user_id=user_id, permissions=permissions)
+    mark = len(standin.requests)
+    standin.dispatch("INTERACTION_CREATE", payload)
+    return standin.wait_for(lambda r: f"/interactions/{payload['id']}/" in r.path, after=mark)
+
+
+def click(standin: DiscordStandIn, shown: Request, custom_id: str, *, user_id: int = MEMBER_ID) -> Request:
+    message = message_payload(shown.message)
+    payload = interaction_payload(3, component_data(message, custom_id), user_id=user_id, message=message)
+    mark = len(standin.requests)
+    standin.dispatch("INTERACTION_CREATE", payload)
+    return standin.wait_for(lambda r: f"/interactions/{payload['id']}/" in r.path, after=mark)
+
+
+def test_start_registers_the_commands(standin: DiscordStandIn, bot: BotProcess) -> None:
+    sync = standin.wait_for(lambda r: r.method == "PUT" and r.path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    names = {command["name"] for command in sync.body}
+    assert {"ask", "checkup", "topics", "forget-me", "kb", "config"} <= names
+    identify = standin.wait_gateway(2)
+    assert identify["d"]["token"] == FAKE_TOKEN and not identify["d"]["intents"] & MESSAGE_CONTENT_INTENT
+
+
+def test_ask_is_answered_with_the_embed_and_buttons(standin: DiscordStandIn, bot: BotProcess) -> None:
+    response = slash(standin, "ask", question=QUESTION)
+    assert response.query.get("with_response") in ("1", "true", "True")
+    assert response.body["type"] == 4
+    [embed] = response.embeds
+    assert "unless the client's private feedback reports a negative outcome" in embed["title"]
+    assert any(f["name"].startswith("Myth check") and "William T C" in f["value"] for f in embed["fields"])
+    assert embed["footer"]["text"].startswith("Sources:")
+    assert "jss:ck:start:checkup" in response.custom_ids and any(c.startswith("jss:fb:") for c in response.custom_ids)
+
+
+def test_a_mention_is_answered_in_a_reply_that_pings_nobody(standin: DiscordStandIn, bot: BotProcess) -> None:
+    mark = len(standin.requests)
+    message = user_message(f"@everyone <@{APP_ID}> {QUESTION}", mentions_bot=True)
+    standin.dispatch("MESSAGE_CREATE", message)
+    reply = standin.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{CHANNEL_ID}/messages", after=mark)
+    assert str(reply.body["message_reference"]["message_id"]) == message["id"]
+    assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert "private feedback" in reply.embeds[0]["title"]
+
+
+def test_not_helpful_click_is_stored(standin: DiscordStandIn, bot: BotProcess, workdir: Path) -> None:
+    answer = slash(standin, "ask", question=QUESTION, user_id=OTHER_ID)
+    not_helpful = next(c for c in answer.custom_ids if c.startswith("jss:fb:") and c.endswith(":0"))
+    thanks = click(standin, answer, not_helpful, user_id=OTHER_ID)
+    assert thanks.body["data"]["flags"] & 64  # private
+    question_id = int(not_helpful.split(":")[2])
+    with sqlite3.connect(workdir / "bot.sqlite3") as db:
+        assert db.execute("SELECT helpful, user_id FROM feedback WHERE question_id = ?", (question_id,)).fetchall() == [(0, str(OTHER_ID))]
+
+
+PROMPTS = (("paid anything", "payments"), ("private feedback", "client_feedback"), ("escrow", "escrow"),
+           ("submitted", "work_submitted"), ("outside what", "new_scope"))
+
+
+def test_a_whole_checkup_by_button_clicks(standin: DiscordStandIn, bot: BotProcess) -> None:
+    shown = slash(standin, "checkup", user_id=OTHER_ID)
+    assert shown.body["data"]["flags"] & 64
+    values = {"payments": "none", "client_feedback": "positive", "escrow": "empty", "work_submitted": "yes", "new_scope": "no"}
+    while any(c.startswith("jss:ck:") for c in shown.custom_ids):
+        slot = next(slot for key, slot in PROMPTS if key in shown.embeds[0]["description"])
+        shown = click(standin, shown, next(c for c in shown.custom_ids if c.endswith(f":{values[slot]}")), user_id=OTHER_ID)
+        assert shown.body["type"] == 7  # the same private message, updated
+    assert shown.embeds[0]["title"] == "This contract is left out of your JSS"
+
+
+def test_a_broken_reload_is_refused_and_the_old_knowledge_answers(standin: DiscordStandIn, bot: BotProcess, workdir: Path) -> None:
+    topics = workdir / "knowledge" / "topics.yaml"
+    original = topics.read_text()
+    broken_line = original.splitlines().index("    examples:") + 1
+    topics.write_text(original.replace("    examples:", "    exmaples:", 1))
+    try:
+        mark = len(standin.requests)
+        deferred = slash(standin, "kb", "reload", permissions=MANAGE_GUILD)
+        assert deferred.body["type"] == 5  # "thinking…", then a followup
+        followup = standin.wait_for(lambda r: r.method == "POST" and r.path.startswith(f"/webhooks/{APP_ID}/"), after=mark)
+        description = followup.embeds[0]["description"]
+        assert f"{topics}:{broken_line}:" in description and "Nothing changed" in description
+        again = slash(standin, "ask", question=QUESTION)
+        assert "private feedback" in again.embeds[0]["title"]
+    finally:
+        topics.write_text(original)
+
+
+def test_the_gateway_dropping_the_connection_is_resumed(standin: DiscordStandIn, bot: BotProcess) -> None:
+    mark = len(standin.gateway_log)
+    standin.drop_connection()
+    resume = standin.wait_gateway(6, after=mark, timeout=30)
+    assert resume["d"]["session_id"].startswith("session-") and resume["d"]["token"] == FAKE_TOKEN
+    response = slash(standin, "ask", question=QUESTION)
+    assert "private feedback" in response.embeds[0]["title"]
+
+
+def test_sigkill_mid_checkup_then_the_next_click_continues(standin: DiscordStandIn, tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge, ignore=shutil.ignore_patterns("*.md"))
+    first = BotProcess(standin, knowledge, tmp_path / "bot.sqlite3", tmp_path / "bot.log").start()
+    shown = slash(standin, "checkup")
+    shown = click(standin, shown, next(c for c in shown.custom_ids if c.endswith(":none")))
+    assert "private feedback" in shown.embeds[0]["description"]
+    first.kill()
+    second = BotProcess(standin, knowledge, tmp_path / "bot.sqlite3", tmp_path / "bot.log").start()
+    try:
+        shown = click(standin, shown, next(c for c in shown.custom_ids if c.endswith(":negative")))
+        assert "escrow" in shown.embeds[0]["description"]
+        with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+            [(answers,)] = db.execute("SELECT answers FROM interviews WHERE user_id = ?", (str(MEMBER_ID),)).fetchall()
+        assert answers == '[["payments", "none"], ["client_feedback", "negative"]]'
+    finally:
+        assert second.stop() == 0
