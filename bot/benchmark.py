@@ -277,9 +277,9 @@ def chart(report: dict[str, Any], path: Path) -> None:
     synthetic_runs = [r for r in report["results"] if r["knowledge"].startswith("synthetic")]
     sizes = [r["topics"] for r in synthetic_runs]
     figure, axis = plt.subplots(figsize=(7, 4.2))
-    for name, key in (("this bot", "ours"), ("BM25Okapi", "bm25")):
-        axis.plot(sizes, [r[key]["median_us"] for r in synthetic_runs], marker="o", label=f"{name}, median")
-        axis.plot(sizes, [r[key]["p99_us"] for r in synthetic_runs], marker=".", linestyle="--", label=f"{name}, p99")
+    for name, key, colour in (("this bot", "ours", "tab:blue"), ("BM25Okapi", "bm25", "tab:red")):
+        axis.plot(sizes, [r[key]["median_us"] for r in synthetic_runs], marker="o", color=colour, label=f"{name}, median")
+        axis.plot(sizes, [r[key]["p99_us"] for r in synthetic_runs], marker=".", linestyle="--", color=colour, label=f"{name}, p99")
     axis.set_xscale("log")
     axis.set_yscale("log")
     axis.set_xlabel("topics in the knowledge base")
