@@ -55,7 +55,7 @@ def synthetic(topics: int, seed: int = 7) -> tuple[dict[str, list[dict]], list[t
     for n in range(topics):
         signature = rng.sample(words[60:], 6)
 
-        def phrase(k: int) -> str:
+        def phrase(k: int, signature: list[str] = signature) -> str:
             picked = rng.sample(signature, k) + rng.sample(common, 2) + [rng.choice(words)]
             rng.shuffle(picked)
             return " ".join(picked)

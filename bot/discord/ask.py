@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.checkup import open_checkup
 from bot.discord.embeds import answer_embed, notice_embed, topics_embed
 from bot.discord.limits import CONTENT, SELECT_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, clip
 from bot.discord.replies import bot_of, guarded, member_id, reply_private
@@ -91,8 +92,6 @@ class StartCheckupButton(discord.ui.DynamicItem[discord.ui.Button], template=r"j
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.discord.checkup import open_checkup
-
         await open_checkup(interaction, self.interview_id)
 
 

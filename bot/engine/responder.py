@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from bot.engine.answers import Answer, AnswerKind, TopicRef, answers_by_topic, topic_refs
 from bot.engine.matcher import Label, Matcher, Ranking
 from bot.engine.text import Analyzer, sentences
-from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.model import KnowledgeBase
-from bot.knowledge.schema import Problem
+from bot.knowledge.schema import KnowledgeError, Problem
 
 #: Discord's own limit for a slash-command option is larger; members' real questions are far shorter.
 MAX_QUESTION_CHARS = 1000

@@ -39,6 +39,7 @@ from bot.knowledge.schema import (
     INVALID,
     URL,
     Context,
+    KnowledgeError,
     Field,
     Fields,
     ListOf,
@@ -148,14 +149,6 @@ FILE = Fields("knowledge file", {
     "interviews": Field(ListOf(INTERVIEW), required=False),
     "learned": Field(ListOf(LEARNED), required=False),
 }, label=lambda record: "this file")
-
-
-class KnowledgeError(Exception):
-    """The knowledge folder cannot be used; `problems` says every reason, each with file and line."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 def knowledge_files(directory: Path) -> list[Path]:

@@ -38,6 +38,14 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
+class KnowledgeError(Exception):
+    """The knowledge cannot be used; `problems` says every reason, each with file and line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
 class Invalid:
     """Marks a value that failed validation; its problem has already been recorded."""
 

@@ -174,7 +174,7 @@ class Storage:
         topics = await self._rows(
             "SELECT q.topic_id, COUNT(DISTINCT q.id), SUM(f.helpful = 1), SUM(f.helpful = 0) FROM questions q"
             " LEFT JOIN feedback f ON f.question_id = q.id"
-            f" WHERE q.asked_at >= ? AND q.topic_id IS NOT NULL AND (? IS NULL OR q.guild_id = ?)"
+            " WHERE q.asked_at >= ? AND q.topic_id IS NOT NULL AND (? IS NULL OR q.guild_id = ?)"
             " GROUP BY q.topic_id ORDER BY COUNT(DISTINCT q.id) DESC",
             (since, guild_id, guild_id),
         )
