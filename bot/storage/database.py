@@ -72,9 +72,11 @@ class Storage:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = aiosqlite.connect(path, isolation_level=None)
         try:
-            db = await aiosqlite.connect(path, isolation_level=None)
+            db = await connection
         except (sqlite3.Error, OSError) as error:
+            await _worker_stopped(connection)
             raise StorageError(f"cannot open the database {path}: {error}") from error
         try:
             await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -300,6 +302,18 @@ class Storage:
     async def reloads(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = await self._rows("SELECT at, actor, ok, digest, detail FROM reloads ORDER BY id DESC LIMIT ?", (limit,))
         return [{"at": a, "actor": b, "ok": bool(c), "digest": d, "detail": e} for a, b, c, d, e in rows]
+
+
+async def _worker_stopped(connection: aiosqlite.Connection, timeout: float = 1.0) -> None:
+    """Let aiosqlite's worker thread finish after a failed connect, while our event loop still runs.
+
+    Otherwise the thread reports back to a loop that `asyncio.run` has already closed, and prints a
+    "RuntimeError: Event loop is closed" traceback under the one clear line the user should see.
+    """
+    thread = getattr(connection, "_thread", None)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while thread is not None and thread.is_alive() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.005)
 
 
 def _flag(value: int | None) -> bool | None:
