@@ -230,7 +230,7 @@ def step_json(kb, step: Step) -> dict[str, Any]:
         "interview": step.interview.id,
         "finished": step.finished,
         "outcome": step.outcome.id if step.outcome else None,
-        "advice": [a.id for a in step.advice] if step.finished else [],
+        "advice": [a.id for a in step.advice],  # settled advice only: empty until the answers fix it
         "next": None if question is None else {
             "slot": question.slot,
             "prompt": question.prompt,
