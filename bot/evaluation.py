@@ -164,7 +164,6 @@ def evaluate(responder: Responder, path: Path) -> Report:
 def _pattern_problems(item: Item, answer: Answer, myth_patterns: list[re.Pattern[str]], report: Report) -> list[str]:
     problems = []
     text = render_text(answer)
-    asserted = f"{answer.verdict}\n{answer.detail}"
     for pattern in item.must:
         if not pattern.search(text):
             problems.append(f"answer does not match {pattern.pattern!r}")
@@ -172,11 +171,20 @@ def _pattern_problems(item: Item, answer: Answer, myth_patterns: list[re.Pattern
         if pattern.search(text):
             problems.append(f"answer matches forbidden {pattern.pattern!r}")
     report.pattern_failures += len(problems)
+    asserted = reported_speech_removed(text)
     for pattern in myth_patterns:
         if pattern.search(asserted):
             report.myth_assertions += 1
             problems.append(f"asserts a myth: {pattern.pattern!r}")
     return problems
+
+
+_QUOTED = re.compile(r'"[^"\n]*"')
+
+
+def reported_speech_removed(text: str) -> str:
+    """The answer minus quoted spans: a myth named in quotes ("No money, no JSS impact") is reported, not asserted."""
+    return _QUOTED.sub('""', text)
 
 
 def render_report(report: Report) -> str:

@@ -31,7 +31,7 @@ def tagged_copy(target: Path, tag: str) -> Path:
     shutil.copytree(KNOWLEDGE, target, ignore=shutil.ignore_patterns("*.md"))
     topics = target / "topics.yaml"
     text = topics.read_text()
-    text = text.replace("Ending it doesn't count against you by itself", f"[{tag}] Ending it doesn't count against you by itself")
+    text = text.replace("Ending it is not what decides", f"[{tag}] Ending it is not what decides")
     text = text.replace("Closing a contract is not what moves", f"[{tag}] Closing a contract is not what moves")
     topics.write_text(text)
     return target

@@ -85,7 +85,7 @@ async def test_a_broken_reload_keeps_the_old_knowledge_and_is_audited(service: S
 async def test_a_good_reload_swaps_the_knowledge_without_restart(service: Service, knowledge_copy: Path) -> None:
     topics = knowledge_copy / "topics.yaml"
     topics.write_text(topics.read_text().replace(
-        "Ending it doesn't count against you by itself", "Reloaded: ending it doesn't count against you by itself"
+        "Ending it is not what decides", "Reloaded: ending it is not what decides"
     ))
     report = await service.reload(actor="mod#1")
     assert report.ok and report.digest == service.knowledge.current.kb.digest

@@ -26,7 +26,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
         by = f" ({myth.corrected_by.attribution})" if myth.corrected_by else ""
         embed.add_field(
             name=f"Myth check: \"{myth.claim.label}\" is {myth.status}",
-            value=f"**Claimed** by {myth.claim.attribution}: {myth.said}\n**In fact**{by}: {myth.truth}",
+            value=f"Said by {myth.claim.attribution}.\n**In fact**{by}: {myth.truth}",
             inline=False,
         )
     for caveat in answer.caveats:
@@ -54,7 +54,7 @@ def _links(sources: Iterable[Citation]) -> str:
 
 
 def _footer(sources: Iterable[Citation], threads: Iterable[str] = ()) -> str:
-    people = "; ".join(f"{s.label}: {s.attribution}, {s.verdict}" for s in sources)
+    people = "; ".join(f"\"{s.label}\": {s.attribution}, {s.verdict}" for s in sources)
     thread = " | ".join(f"Thread: {t}" for t in threads)
     return f"Sources: {people}" + (f" | {thread}" if thread else "")
 

@@ -45,8 +45,9 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class MythCheck:
+    """A wrong or unconfirmed claim, named by its label only: the wrong statement itself is never repeated."""
+
     claim: Citation
-    said: str
     status: str
     truth: str
     corrected_by: Citation | None
@@ -97,7 +98,7 @@ def myth_check(kb: KnowledgeBase, claim: Claim) -> MythCheck:
         truth = claim.correct_part
     else:
         truth = claim.note or "No official source confirms this."
-    return MythCheck(cite(claim), claim.said, MYTH_STATUS[claim.verdict], truth, cite(corrector) if corrector else None)
+    return MythCheck(cite(claim), MYTH_STATUS[claim.verdict], truth, cite(corrector) if corrector else None)
 
 
 def topic_answer(kb: KnowledgeBase, topic: Topic) -> Answer:
@@ -142,7 +143,6 @@ def render_text(answer: Answer) -> str:
     lines = [answer.verdict, "", answer.detail]
     for myth in answer.myths:
         lines += ["", f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}."]
-        lines.append(f"  Claimed: {myth.said}")
         by = f", as {myth.corrected_by.attribution}, clarified" if myth.corrected_by else ""
         lines.append(f"  In fact{by}: {myth.truth}")
     for caveat in answer.caveats:
@@ -160,7 +160,7 @@ def render_text(answer: Answer) -> str:
 
 def source_line(citation: Citation) -> str:
     links = " ".join(citation.urls)
-    return f"  [{citation.claim_id}] {citation.label}: {citation.attribution}, {citation.verdict}" + (
+    return f"  [{citation.claim_id}] \"{citation.label}\": {citation.attribution}, {citation.verdict}" + (
         f"; {links}" if links else ""
     )
 

@@ -20,7 +20,7 @@ def test_every_shipped_answer_fits(snapshot) -> None:
 def test_an_oversized_answer_is_trimmed_into_the_limits(snapshot) -> None:
     answer = snapshot.responder.answers["end-unpaid-contract-jss"]
     citation = Citation("x", "Someone" * 40, "member", "label " * 60, "corrected", ("https://example.invalid/" + "a" * 300,) * 20)
-    myth = MythCheck(citation, "said " * 500, "corrected", "truth " * 500, citation)
+    myth = MythCheck(citation, "corrected", "truth " * 500, citation)
     huge = dataclasses.replace(answer, verdict="v" * 400, detail="d" * 9000, myths=(myth,) * 30, sources=(citation,) * 30)
     embed = answer_embed(huge)
     assert len(embed) <= EMBED_TOTAL

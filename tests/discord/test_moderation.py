@@ -55,7 +55,7 @@ async def test_reload_with_a_broken_file_keeps_the_old_knowledge(harness: Harnes
 
 async def test_reload_swaps_in_good_knowledge_and_is_audited(harness: Harness, knowledge_copy: Path) -> None:
     topics = knowledge_copy / "topics.yaml"
-    topics.write_text(topics.read_text().replace("Ending it doesn't count against you by itself", "Edited: ending it doesn't count", 1))
+    topics.write_text(topics.read_text().replace("Ending it is not what decides", "Edited: ending it doesn't count", 1))
     calls = await harness.slash("kb", "reload", permissions=MANAGE_GUILD, expect=2)
     assert calls[-1].embeds[0]["title"] == "Reloaded: knowledge is OK"
     [answer] = await harness.slash("ask", options={"question": "will ending an unpaid contract hurt my JSS?"})
