@@ -50,37 +50,31 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"jss:ck
         await interaction.response.edit_message(content=None, **checkup_payload(interaction, checkup))
 
 
-class ResumeButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"jss:ck:resume:(?P<session>{SESSION})"):
-    def __init__(self, session_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Resume", style=discord.ButtonStyle.primary, custom_id=f"jss:ck:resume:{session_id}"))
-        self.session_id = session_id
+class ResumeOrRestart(discord.ui.DynamicItem[discord.ui.Button], template=rf"jss:ck:(?P<action>resume|restart):(?P<target>{VALUE})"):
+    """The two answers to "you have an unfinished checkup": resume that session, or restart the interview."""
+
+    LABELS = {"resume": ("Resume", discord.ButtonStyle.primary), "restart": ("Start over", discord.ButtonStyle.secondary)}
+
+    def __init__(self, action: str, target: str) -> None:
+        label, style = self.LABELS[action]
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"jss:ck:{action}:{target}"))
+        self.action, self.target = action, target
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> ResumeButton:
-        return cls(match["session"])
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> ResumeOrRestart:
+        return cls(match["action"], match["target"])
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
+        service, user = bot_of(interaction).service, member_id(interaction.user)
         try:
-            checkup = await bot_of(interaction).service.checkup(self.session_id, member_id(interaction.user))
+            if self.action == "resume":
+                checkup = await service.checkup(self.target, user)
+            else:
+                checkup = await service.start_checkup(user, interaction.guild_id, self.target)
         except CheckupError as error:
             await reply_private(interaction, str(error), error=True)
             return
-        await interaction.response.edit_message(content=None, **checkup_payload(interaction, checkup))
-
-
-class RestartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"jss:ck:restart:(?P<interview>{VALUE})"):
-    def __init__(self, interview_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Start over", style=discord.ButtonStyle.secondary, custom_id=f"jss:ck:restart:{interview_id}"))
-        self.interview_id = interview_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> RestartButton:
-        return cls(match["interview"])
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
-        checkup = await bot_of(interaction).service.start_checkup(member_id(interaction.user), interaction.guild_id, self.interview_id)
         await interaction.response.edit_message(content=None, **checkup_payload(interaction, checkup))
 
 
@@ -102,8 +96,8 @@ async def open_checkup(interaction: discord.Interaction, interview_id: str = DEF
         unfinished = await service.unfinished_checkup(user, interview_id)
         if unfinished is not None:
             view = discord.ui.View(timeout=None)
-            view.add_item(ResumeButton(unfinished.session.id))
-            view.add_item(RestartButton(interview_id))
+            view.add_item(ResumeOrRestart("resume", unfinished.session.id))
+            view.add_item(ResumeOrRestart("restart", interview_id))
             answered = len(unfinished.step.asked)
             await interaction.response.send_message(
                 embed=notice_embed(f"You have an unfinished checkup ({answered} question(s) answered). Resume it or start over?"),

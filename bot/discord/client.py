@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 
 from bot.config import Settings
 from bot.discord.ask import AskCog, FeedbackButton, StartCheckupButton, TopicPicker, TopicsPageButton
-from bot.discord.checkup import CheckupCog, ChoiceButton, RestartButton, ResumeButton
+from bot.discord.checkup import CheckupCog, ChoiceButton, ResumeOrRestart
 from bot.discord.moderation import GapAssigner, ModerationCog, NotModerator
 from bot.discord.privacy import PrivacyCog
 from bot.discord.replies import SOMETHING_WENT_WRONG, reply_private
@@ -20,7 +20,7 @@ from bot.service import Service
 log = logging.getLogger(__name__)
 
 DYNAMIC_ITEMS = (
-    FeedbackButton, TopicPicker, StartCheckupButton, TopicsPageButton, ChoiceButton, ResumeButton, RestartButton, GapAssigner,
+    FeedbackButton, TopicPicker, StartCheckupButton, TopicsPageButton, ChoiceButton, ResumeOrRestart, GapAssigner,
 )
 
 
