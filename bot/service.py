@@ -66,9 +66,9 @@ def check_knowledge(directory: Path | str, thresholds: Thresholds = Thresholds()
     try:
         snapshot = build_snapshot(directory, thresholds)
     except KnowledgeError as error:
-        report = ReloadReport(False, None, f"{len(error.problems)} problem(s)", tuple(error.problems))
-        return None, _timed(report, started)
-    return snapshot, _timed(ReloadReport(True, snapshot.kb.digest, snapshot.kb.summary()), started)
+        problems = tuple(error.problems)
+        return None, ReloadReport(False, None, f"{len(problems)} problem(s)", problems, time.perf_counter() - started)
+    return snapshot, ReloadReport(True, snapshot.kb.digest, snapshot.kb.summary(), (), time.perf_counter() - started)
 
 
 class Knowledge:
@@ -88,10 +88,6 @@ class Knowledge:
         if snapshot is not None:
             self.current = snapshot
         return report
-
-
-def _timed(report: ReloadReport, started: float) -> ReloadReport:
-    return ReloadReport(report.ok, report.digest, report.summary, report.problems, time.perf_counter() - started)
 
 
 @dataclass(frozen=True, slots=True)
