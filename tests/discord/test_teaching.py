@@ -10,7 +10,7 @@ import yaml
 from bot.knowledge import load_knowledge
 from tests.discord.conftest import MANAGE_GUILD, OTHER_ID, Harness
 
-UNKNOWN = "my buyer vanished and i want to wrap up the gig, is my rating at risk"
+UNKNOWN = "gig went sideways and the guy vanished, am I toast"
 
 
 async def test_gap_assigned_in_two_clicks_then_answered(harness: Harness, knowledge_copy: Path) -> None:
