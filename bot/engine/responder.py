@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from bot.engine.answers import Answer, AnswerKind, TopicRef, answers_by_topic, topic_refs
+from bot.engine.answers import Answer, AnswerKind, answers_by_topic, topic_refs
 from bot.engine.matcher import Label, Matcher, Ranking
 from bot.engine.text import Analyzer, sentences
 from bot.knowledge.model import KnowledgeBase
@@ -71,6 +71,12 @@ class Responder:
         if not text.strip():
             return Answer(AnswerKind.INVALID, message=EMPTY)
         needed = self.thresholds.answer if threshold is None else threshold
+        asked = self._asked_topics(text, needed)
+        if len(asked) >= 2:
+            # Two questions in one message: answer the first, point at the others. Scored as a whole, such a
+            # message is a near tie between its topics and would otherwise be declined.
+            (first, confidence), *others = asked
+            return self._answer(first, confidence, [topic for topic, _ in others])
         ranking = self.matcher.rank(text)
         best = ranking.best
         confidence = round(ranking.confidence, 3)
@@ -80,24 +86,25 @@ class Responder:
                 decline=best.id,
             )
         if best is not None and best.kind == "topic" and confidence >= needed:
-            return dataclasses.replace(
-                self.answers[best.id], confidence=confidence, also=self._also_asked(text, best.id, needed),
-            )
+            return self._answer(best.id, confidence, [topic for topic, _ in asked if topic != best.id])
         suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest][:3]
         return Answer(
             AnswerKind.NOT_SURE, confidence=confidence, message=NOT_SURE,
             suggestions=topic_refs(self.kb, suggestions),
         )
 
-    def _also_asked(self, text: str, primary: str, needed: float) -> tuple[TopicRef, ...]:
-        """Other topics asked in the same message: each question sentence is matched on its own."""
-        asked = [s for s in sentences(text) if "?" in s]
-        if len(asked) < 2:
-            return ()
-        others: list[str] = []
-        for sentence in asked:
-            ranking = self.matcher.rank(sentence)
+    def _answer(self, topic_id: str, confidence: float, also: list[str]) -> Answer:
+        return dataclasses.replace(self.answers[topic_id], confidence=confidence, also=topic_refs(self.kb, also))
+
+    def _asked_topics(self, text: str, needed: float) -> list[tuple[str, float]]:
+        """For a message with several questions, the topic each one confidently asks about, in order."""
+        questions = [s for s in sentences(text) if "?" in s]
+        if len(questions) < 2:
+            return []
+        found: dict[str, float] = {}
+        for question in questions:
+            ranking = self.matcher.rank(question)
             best = ranking.best
-            if best and best.kind == "topic" and ranking.confidence >= needed and best.id not in (primary, *others):
-                others.append(best.id)
-        return topic_refs(self.kb, others)
+            if best is not None and best.kind == "topic" and ranking.confidence >= needed and best.id not in found:
+                found[best.id] = round(ranking.confidence, 3)
+        return list(found.items())

@@ -98,6 +98,14 @@ def test_two_questions_in_one_message(snapshot) -> None:
     assert [t.id for t in answer.also] == ["escrow-on-end"]
 
 
+def test_two_questions_answer_the_first_and_point_at_the_second(snapshot) -> None:
+    answer = snapshot.responder.respond(
+        "What happens to the escrow if I end the contract? And does it hurt my JSS if I wasn't paid?"
+    )
+    assert answer.kind is AnswerKind.ANSWER and answer.topic.id == "escrow-on-end"
+    assert [t.id for t in answer.also] == ["end-unpaid-contract-jss"]
+
+
 def test_long_story_with_a_question_at_the_end(snapshot) -> None:
     story = (
         "So I applied to an hourly job, got interviewed, and he switched it to fixed price at the end. "
