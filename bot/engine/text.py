@@ -42,7 +42,8 @@ _CONTRACTIONS = {
     "arent": "are not", "werent": "were not", "wouldnt": "would not", "shouldnt": "should not",
     "couldnt": "could not", "aint": "is not",
 }
-_SUFFIXES = ("'s", "'re", "'ve", "'ll", "'d", "'m")
+_NOT_RE = re.compile(r"\b[a-z]+n't\b")
+_SUFFIX_RE = re.compile(r"'(?:s|re|ve|ll|d|m)\b")
 _DIGIT = re.compile(r"\d")
 _MISSING = object()
 
@@ -65,15 +66,18 @@ def words(text: str) -> list[str]:
     if _DIGIT.search(text):
         text = _ZERO_MONEY_RE.sub(f" {ZERO_MONEY} ", text)
         text = _MONEY_RE.sub(f" {SOME_MONEY} ", text)
-    out: list[str] = []
-    for word in _WORD_RE.findall(text):
-        if word in _CONTRACTIONS:
-            out.extend(_CONTRACTIONS[word].split())
-        elif word.endswith("n't"):
-            out.extend((word[:-3], "not"))
-        else:
-            out.append(next((word[: -len(s)] for s in _SUFFIXES if word.endswith(s)), word))
+    if "'" in text:
+        text = _NOT_RE.sub(_spell_out, text)
+        text = _SUFFIX_RE.sub("", text)
+    out = _WORD_RE.findall(text)
+    if any(word in _CONTRACTIONS for word in out):
+        out = [part for word in out for part in _CONTRACTIONS.get(word, word).split()]
     return out
+
+
+def _spell_out(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return _CONTRACTIONS.get(word) or f"{word[:-3]} not"
 
 
 def sentences(text: str) -> list[str]:
