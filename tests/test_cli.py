@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 
 
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    # An empty DISCORD_TOKEN, not a missing one: a developer's .env must not turn these runs into a Discord login.
+    environment = {**os.environ, "DISCORD_TOKEN": ""}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, env=environment,

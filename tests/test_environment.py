@@ -17,7 +17,8 @@ FAKE_TOKEN = "MTA1NzQxMjM0NTY3ODkwMTIz.GhIjKl.abcdefghijklmnopqrstuvwxyz0123"
 
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    # An empty DISCORD_TOKEN, not a missing one: a developer's .env must not turn these runs into a Discord login.
+    environment = {**os.environ, "DISCORD_TOKEN": ""}
     environment.update(env)
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=environment,
                           cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)

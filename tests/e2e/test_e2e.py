@@ -34,7 +34,7 @@ class BotProcess:
     def start(self) -> BotProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
         env.update(DISCORD_TOKEN=FAKE_TOKEN, DEV_GUILD_ID=str(GUILD_ID), KNOWLEDGE_DIR=str(self.knowledge),
-                   DATABASE_PATH=str(self.database), LOG_LEVEL="INFO", COOLDOWN_RATE="1000")
+                   DATABASE_PATH=str(self.database), LOG_LEVEL="INFO", COOLDOWN_RATE="1000", MESSAGE_CONTENT="false")
         gateway_mark = len(self.standin.gateway_log)
         with self.log.open("a") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "tests.e2e.launch", self.standin.base], cwd=ROOT,
