@@ -3,7 +3,8 @@
 Each label (a topic, or a decline such as "payouts") is known by its example phrasings. A question is
 scored against a label two ways, both cosine similarities over IDF-weighted features:
 - the label's centroid, which knows every word its examples use, weighted by how consistently they use it;
-- the label's single closest example, which rewards a question phrased like one known case.
+- the label's single closest example, which rewards a question phrased like one known case; it can only
+  add to the centroid's evidence, never take from it.
 IDF is computed across labels, not examples, so a feature weighs what it tells topics apart.
 
 Coverage is the share of the question's own words the knowledge knows at all. A question about payouts
@@ -149,7 +150,7 @@ class Matcher:
         scored = sorted(
             (
                 Scored(self.labels[i].id, self.labels[i].kind,
-                       ((1 - EXAMPLE_WEIGHT) * dot + EXAMPLE_WEIGHT * closest[i]) * scale)
+                       max(dot, (1 - EXAMPLE_WEIGHT) * dot + EXAMPLE_WEIGHT * closest[i]) * scale)
                 for i, dot in centroid_dots.items()
             ),
             key=lambda s: -s.score,
