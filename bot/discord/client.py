@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 import discord
 from discord import app_commands
@@ -29,17 +30,18 @@ class MemberCooldown:
 
     PRUNE_ABOVE = 5000
 
-    def __init__(self, rate: int, per: float) -> None:
-        self.rate, self.per = rate, per
+    def __init__(self, rate: int, per: float, clock: Callable[[], float] = time.time) -> None:
+        self.rate, self.per, self.clock = rate, per, clock
         self._buckets: dict[int, app_commands.Cooldown] = {}
 
     def retry_after(self, user_id: int) -> float | None:
         """None if the member may be answered now (and count it), else the seconds to wait."""
+        now = self.clock()
         if len(self._buckets) > self.PRUNE_ABOVE:
-            now = time.time()
+            # Forget members whose bucket has refilled: they would start from a full one anyway.
             self._buckets = {u: b for u, b in self._buckets.items() if b.get_tokens(now) < b.rate}
         bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
-        return bucket.update_rate_limit()
+        return bucket.update_rate_limit(now)
 
 
 class JssBot(commands.Bot):
