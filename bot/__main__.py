@@ -95,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", parents=[common], help="measure answers against a labelled question set")
     evaluation.add_argument("file", nargs="?", default=str(EVAL_FILE), metavar="FILE")
     evaluation.add_argument("--json", action="store_true", help="machine-readable output")
+    evaluation.add_argument("--show-holdout", action="store_true", help="also list the holdout's failures")
     evaluation.set_defaults(handler=run_eval)
 
     merge = kb_commands.add_parser("merge-learned", parents=[common], help="fold learned.yaml into the topic files")
@@ -275,7 +276,10 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     except EvalFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    print(json.dumps(report.as_json(), indent=2) if args.json else render_report(report))
+    if args.json:
+        print(json.dumps(report.as_json(args.show_holdout), indent=2))
+    else:
+        print(render_report(report, args.show_holdout))
     return EXIT_OK if not report.shortfalls() else EXIT_UNUSABLE
 
 

@@ -90,14 +90,14 @@ class Report:
             missed.append(f"myth_assertions {self.myth_assertions} > {self.thresholds.get('myth_assertions', 0):g}")
         return missed
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, show_holdout: bool = False) -> dict[str, Any]:
         return {
             "parts": {name: part.figures() for name, part in self.parts.items()},
             "overall": self.overall().figures(),
             "pattern_failures": self.pattern_failures,
             "myth_assertions": self.myth_assertions,
             "confusion": [{"expected": e, "got": g, "count": n} for (e, g), n in self.confusion.most_common()],
-            "failures": self.failures,
+            "failures": [f for f in self.failures if show_holdout or f["part"] != "holdout"],
             "thresholds": self.thresholds,
             "passed": not self.shortfalls(),
             "shortfalls": self.shortfalls(),
@@ -187,7 +187,7 @@ def reported_speech_removed(text: str) -> str:
     return _QUOTED.sub('""', text)
 
 
-def render_report(report: Report) -> str:
+def render_report(report: Report, show_holdout: bool = False) -> str:
     lines = []
     for name, part in [*report.parts.items(), ("overall", report.overall())]:
         f = part.figures()
@@ -200,11 +200,15 @@ def render_report(report: Report) -> str:
     if report.confusion:
         lines.append("confusion (expected -> got):")
         lines += [f"  {n:3}x {e} -> {g}" for (e, g), n in report.confusion.most_common()]
-    if report.failures:
+    shown = [f for f in report.failures if show_holdout or f["part"] != "holdout"]
+    if shown:
         lines.append("failures:")
-        for failure in report.failures:
+        for failure in shown:
             lines.append(f"  [{failure['part']}] {failure['question']!r}")
             lines += [f"      {p}" for p in failure["problems"]]
+    if len(shown) < len(report.failures):
+        lines.append(f"holdout failures: {len(report.failures) - len(shown)} (not listed, so nobody tunes against them; "
+                     "--show-holdout lists them)")
     shortfalls = report.shortfalls()
     lines.append("PASS" if not shortfalls else "FAIL: " + "; ".join(shortfalls))
     return "\n".join(lines)

@@ -28,7 +28,7 @@ Kind = Literal["topic", "decline"]
 #: The weight of the closest example against the centroid in a label's score.
 EXAMPLE_WEIGHT = 0.5
 #: Question sentences count this many extra times: in a long story the question is what matters.
-QUESTION_BOOST = 1
+QUESTION_BOOST = 2
 #: In a large knowledge base, a feature used by more labels than this is skipped while scoring: its long
 #: postings cost time in proportion to the number of topics and tell them apart hardly at all. Below
 #: SELECTIVE_MIN labels (any knowledge a community writes by hand) nothing is ever skipped.
