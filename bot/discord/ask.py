@@ -202,8 +202,6 @@ class AskCog(commands.Cog):
             if mentioned:
                 await message.reply(clip(f"Ask me a question about JSS or contracts in under {MAX_QUESTION_CHARS:,} characters, or use /ask.", CONTENT))
             return
-        if self.bot.cooldown.retry_after(message.author.id) is not None:
-            return
         threshold = None if mentioned else self.bot.settings.thresholds.help_channel
         asked = await self.bot.service.ask(
             text, user_id=member_id(message.author), via="mention" if mentioned else "help-channel",
@@ -211,5 +209,6 @@ class AskCog(commands.Cog):
             # Unprompted, only a real question the bot could not answer is worth a moderator's attention.
             record_unanswered=mentioned or "?" in text,
         )
-        if mentioned or asked.answer.answered:
+        # The cooldown counts replies only: chatting in a help channel must not use up a member's answers.
+        if (mentioned or asked.answer.answered) and self.bot.cooldown.retry_after(message.author.id) is None:
             await message.reply(mention_author=False, **reply_payload(asked.answer, asked.question_id, message.author.id))

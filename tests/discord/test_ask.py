@@ -94,3 +94,11 @@ async def test_a_failing_command_answers_something_went_wrong(harness: Harness, 
     monkeypatch.setattr(harness.service, "ask", broken)
     [call] = await harness.slash("ask", options={"question": HEADLINE})
     assert call.ephemeral and "Something went wrong" in call.embeds[0]["description"]
+
+
+async def test_chatter_in_a_help_channel_does_not_use_up_the_cooldown(harness: Harness) -> None:
+    harness.bot.help_channels.add(HELP_CHANNEL_ID)
+    for chatter in ["lol", "anyone here", "good morning all", "brb"]:
+        assert await harness.message(chatter, channel_id=HELP_CHANNEL_ID, expect=0) == []
+    [call] = await harness.message(HEADLINE, channel_id=HELP_CHANNEL_ID)
+    assert "private feedback" in call.embeds[0]["title"]
