@@ -199,7 +199,7 @@ class AskCog(commands.Cog):
             return
         text = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content).strip()
         if not text or len(text) > MAX_QUESTION_CHARS:
-            if mentioned:
+            if mentioned and self.bot.cooldown.retry_after(message.author.id) is None:
                 await message.reply(clip(f"Ask me a question about JSS or contracts in under {MAX_QUESTION_CHARS:,} characters, or use /ask.", CONTENT))
             return
         threshold = None if mentioned else self.bot.settings.thresholds.help_channel
