@@ -167,9 +167,8 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(render_text(answer))
             if args.explain:
-                responder = service.knowledge.current.responder
-                label, parts = responder.explain(args.question)
-                ranking = responder.rank(args.question)
+                ranking, parts = service.knowledge.current.responder.explain(args.question)
+                label = ranking.best.id if ranking.best else None
                 print(f"\nWhy: terms {list(ranking.terms)}, coverage {ranking.coverage:.2f}, best {label}")
                 print("  " + ", ".join(f"{f} {w:.2f}" for f, w in parts) if parts else "  no known terms")
                 print("  ranking: " + ", ".join(f"{s.id} {s.score:.2f}" for s in ranking.scored))

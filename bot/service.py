@@ -146,11 +146,14 @@ class Service:
 
     async def ask(
         self, text: str, *, user_id: str, via: str, guild_id: int | None = None, channel_id: int | None = None,
-        threshold: float | None = None, record_unanswered: bool = True,
+        unprompted: bool = False,
     ) -> Asked:
+        """Answer and record. Unprompted (a help channel), only a real question the bot could not answer is
+        worth a moderator's attention, so chatter it stays quiet about is not recorded."""
         snapshot = self.knowledge.current
-        answer = snapshot.responder.respond(text, threshold)
-        if answer.kind is AnswerKind.INVALID or not (answer.answered or record_unanswered):
+        answer = snapshot.responder.respond(text, unprompted=unprompted)
+        worth_recording = answer.answered or not unprompted or "?" in text
+        if answer.kind is AnswerKind.INVALID or not worth_recording:
             return Asked(answer, None)
         question_id = await self.storage.record_question(
             user_id=user_id, text=text, kind=answer.kind.value, topic_id=answer.topic.id if answer.topic else None,
@@ -244,10 +247,11 @@ class Service:
             path = learned_path(self.knowledge.directory)
             previous = path.read_bytes() if path.exists() else None
             added = await asyncio.to_thread(add_entry, self.knowledge.directory, topic_id, phrasing, actor)
-            report = await self.reload(actor, reason=f"taught {phrasing!r} -> {topic_id}; ")
-            if not report.ok:
-                await asyncio.to_thread(_restore, path, previous)
-                return Taught(False, topic_id, phrasing, conflict, False, 0, report.problems)
+            if added:  # already learned: nothing changed, nothing to reload
+                report = await self.reload(actor, reason=f"taught {phrasing!r} -> {topic_id}; ")
+                if not report.ok:
+                    await asyncio.to_thread(_restore, path, previous)
+                    return Taught(False, topic_id, phrasing, conflict, False, 0, report.problems)
         answer = self.knowledge.current.responder.respond(phrasing)
         answered = answer.answered and answer.topic is not None and answer.topic.id == topic_id
         dismissed = await self._dismiss_like(phrasing)

@@ -91,3 +91,17 @@ async def test_a_good_reload_swaps_the_knowledge_without_restart(service: Servic
     assert report.ok and report.digest == service.knowledge.current.kb.digest
     answer = (await service.ask("will ending an unpaid contract hurt my jss", user_id="u", via="test")).answer
     assert answer.verdict.startswith("Reloaded:")
+
+
+async def test_unprompted_chatter_is_not_recorded_but_unprompted_questions_are(service: Service) -> None:
+    chatter = await service.ask("lol same here", user_id="u", via="test", unprompted=True)
+    question = await service.ask("anyone know a good pizza place?", user_id="u", via="test", unprompted=True)
+    assert chatter.question_id is None and not chatter.answer.answered
+    assert question.question_id is not None and not question.answer.answered
+
+
+async def test_teaching_a_phrasing_twice_reloads_once(service: Service) -> None:
+    first = await service.teach("escrow after the end, who gets it", "escrow-on-end", "mod")
+    again = await service.teach("Escrow after the END, who gets it", "escrow-on-end", "mod")
+    assert first.added and not again.added and again.ok
+    assert [r["ok"] for r in await service.storage.reloads()] == [True]

@@ -12,10 +12,9 @@ from discord.ext import commands
 
 from bot.discord.checkup import open_checkup
 from bot.discord.embeds import answer_embed, notice_embed, topics_embed
-from bot.discord.limits import CONTENT, SELECT_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, clip
+from bot.discord.limits import SELECT_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, clip
 from bot.discord.replies import bot_of, guarded, member_id, reply_private
 from bot.engine.answers import Answer, AnswerKind
-from bot.engine.responder import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
     from bot.discord.client import JssBot
@@ -170,9 +169,6 @@ class AskCog(commands.Cog):
         if (retry := self.bot.cooldown.retry_after(interaction.user.id)) is not None:
             await reply_private(interaction, SLOW_DOWN.format(seconds=retry))
             return
-        if len(question) > MAX_QUESTION_CHARS:
-            await reply_private(interaction, f"Please keep questions under {MAX_QUESTION_CHARS:,} characters.")
-            return
         asked = await self.bot.service.ask(
             question, user_id=member_id(interaction.user), via="slash", guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
@@ -198,16 +194,10 @@ class AskCog(commands.Cog):
         if not (mentioned or in_help_channel):
             return
         text = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content).strip()
-        if not text or len(text) > MAX_QUESTION_CHARS:
-            if mentioned and self.bot.cooldown.retry_after(message.author.id) is None:
-                await message.reply(clip(f"Ask me a question about JSS or contracts in under {MAX_QUESTION_CHARS:,} characters, or use /ask.", CONTENT))
-            return
-        threshold = None if mentioned else self.bot.settings.thresholds.help_channel
         asked = await self.bot.service.ask(
             text, user_id=member_id(message.author), via="mention" if mentioned else "help-channel",
-            guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id, threshold=threshold,
-            # Unprompted, only a real question the bot could not answer is worth a moderator's attention.
-            record_unanswered=mentioned or "?" in text,
+            guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
+            unprompted=not mentioned,
         )
         # The cooldown counts replies only: chatting in a help channel must not use up a member's answers.
         if (mentioned or asked.answer.answered) and self.bot.cooldown.retry_after(message.author.id) is None:

@@ -69,8 +69,7 @@ IGNORE = "-ignore"
 
 def gap_options(responder: Responder, question: str) -> list[discord.SelectOption]:
     """Topics for a gap's menu, best guesses first, then "Ignore"."""
-    guesses = [s.id for s in responder.rank(question).scored if s.kind == "topic"]
-    ordered = list(dict.fromkeys([*guesses, *responder.kb.topics]))[: SELECT_OPTIONS - 1]
+    ordered = responder.topic_guesses(question)[: SELECT_OPTIONS - 1]
     options = [discord.SelectOption(label=clip(responder.kb.topics[t].title, 100), value=t, description=clip(t, 100)) for t in ordered]
     options.append(discord.SelectOption(label="Ignore this question", value=IGNORE, description="Take it off the gaps list"))
     return options

@@ -59,18 +59,26 @@ class Responder:
     def rank(self, text: str) -> Ranking:
         return self.matcher.rank(text)
 
-    def explain(self, text: str) -> tuple[str | None, tuple[tuple[str, float], ...]]:
-        """The best label for `text` and the features that decided it."""
-        best = self.matcher.rank(text).best
-        return (best.id, self.matcher.explain(text, best.id)) if best else (None, ())
+    def explain(self, text: str) -> tuple[Ranking, tuple[tuple[str, float], ...]]:
+        """The ranking of `text` and the features that tied it to the best label, for debugging the knowledge."""
+        ranking = self.matcher.rank(text)
+        return ranking, (self.matcher.explain(text, ranking.best.id) if ranking.best else ())
 
-    def respond(self, text: str, threshold: float | None = None) -> Answer:
-        """The reply to `text`: an answer, a decline, or an honest "not sure" with the closest topics."""
+    def topic_guesses(self, text: str) -> list[str]:
+        """Every topic, the likeliest for `text` first: what a moderator picks from to file a question."""
+        ranked = [s.id for s in self.matcher.rank(text).scored if s.kind == "topic"]
+        return list(dict.fromkeys([*ranked, *self.kb.topics]))
+
+    def respond(self, text: str, *, unprompted: bool = False) -> Answer:
+        """The reply to `text`: an answer, a decline, or an honest "not sure" with the closest topics.
+
+        `unprompted` is a message nobody addressed to the bot (a help channel): it must clear a higher bar.
+        """
         if len(text) > MAX_QUESTION_CHARS:
             return Answer(AnswerKind.INVALID, message=TOO_LONG)
         if not text.strip():
             return Answer(AnswerKind.INVALID, message=EMPTY)
-        needed = self.thresholds.answer if threshold is None else threshold
+        needed = self.thresholds.help_channel if unprompted else self.thresholds.answer
         asked = self._asked_topics(text, needed)
         if len(asked) >= 2:
             # Two questions in one message: answer the first, point at the others. Scored as a whole, such a

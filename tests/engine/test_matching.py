@@ -123,6 +123,19 @@ def test_overlong_and_empty_questions_are_refused_politely(snapshot) -> None:
 
 
 def test_explanation_names_the_terms_that_matched(snapshot) -> None:
-    label, parts = snapshot.responder.explain("will ending an unpaid contract hurt my jss")
-    assert label == "end-unpaid-contract-jss"
+    ranking, parts = snapshot.responder.explain("will ending an unpaid contract hurt my jss")
+    assert ranking.best.id == "end-unpaid-contract-jss"
     assert {"@jss", "@no-money"} <= {feature for feature, _ in parts}
+
+
+def test_an_unprompted_message_must_clear_the_higher_bar(snapshot) -> None:
+    question = "i want to get out of this gig but client hasn't paid anything. jss?"
+    prompted = snapshot.responder.respond(question)
+    assert prompted.kind is AnswerKind.ANSWER
+    assert snapshot.responder.thresholds.answer <= prompted.confidence < snapshot.responder.thresholds.help_channel
+    assert snapshot.responder.respond(question, unprompted=True).kind is AnswerKind.NOT_SURE
+
+
+def test_topic_guesses_list_every_topic_likeliest_first(snapshot) -> None:
+    guesses = snapshot.responder.topic_guesses("what happens to the escrow if i end the contract")
+    assert guesses[0] == "escrow-on-end" and sorted(guesses) == sorted(snapshot.kb.topics)
