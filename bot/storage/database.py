@@ -139,24 +139,19 @@ class Storage:
         return True
 
     async def question(self, question_id: int) -> AskedQuestion | None:
-        rows = await self._rows(
-            "SELECT q.id, q.text, q.kind, q.topic_id, MIN(f.helpful) FROM questions q"
-            " LEFT JOIN feedback f ON f.question_id = q.id WHERE q.id = ? GROUP BY q.id",
-            (question_id,),
-        )
-        return AskedQuestion(rows[0][0], rows[0][1], rows[0][2], rows[0][3], _flag(rows[0][4])) if rows else None
+        rows = await self._rows(f"{_QUESTION_WITH_FEEDBACK} WHERE q.id = ? GROUP BY q.id", (question_id,))
+        return _asked(rows[0]) if rows else None
 
     async def unanswered(self, days: int, guild_id: int | None = None) -> list[AskedQuestion]:
         """Questions the bot could not answer, or whose answer someone found not helpful."""
         since = stamp(now() - timedelta(days=days))
         rows = await self._rows(
-            "SELECT q.id, q.text, q.kind, q.topic_id, MIN(f.helpful) AS helpful FROM questions q"
-            " LEFT JOIN feedback f ON f.question_id = q.id"
+            f"{_QUESTION_WITH_FEEDBACK}"
             " WHERE q.asked_at >= ? AND q.text IS NOT NULL AND q.dismissed = 0 AND (? IS NULL OR q.guild_id = ?)"
             " GROUP BY q.id HAVING q.kind = 'not-sure' OR helpful = 0 ORDER BY q.id",
             (since, guild_id, guild_id),
         )
-        return [AskedQuestion(r[0], r[1], r[2], r[3], _flag(r[4])) for r in rows]
+        return [_asked(r) for r in rows]
 
     async def dismiss_questions(self, question_ids: list[int]) -> int:
         """Take questions off the gaps list (answered by teaching, or ignored by a moderator)."""
@@ -233,14 +228,14 @@ class Storage:
 
     async def interview(self, session_id: str) -> InterviewSession | None:
         rows = await self._rows(
-            "SELECT id, user_id, guild_id, interview_id, answers, version, status, outcome FROM interviews WHERE id = ?",
+            f"SELECT {_SESSION_COLUMNS} FROM interviews WHERE id = ?",
             (session_id,),
         )
         return _session(rows[0]) if rows else None
 
     async def open_interview(self, user_id: str, interview_id: str) -> InterviewSession | None:
         rows = await self._rows(
-            "SELECT id, user_id, guild_id, interview_id, answers, version, status, outcome FROM interviews"
+            f"SELECT {_SESSION_COLUMNS} FROM interviews"
             " WHERE user_id = ? AND interview_id = ? AND status = 'open' ORDER BY updated_at DESC LIMIT 1",
             (user_id, interview_id),
         )
@@ -316,8 +311,20 @@ async def _worker_stopped(connection: aiosqlite.Connection, timeout: float = 1.0
         await asyncio.sleep(0.005)
 
 
-def _flag(value: int | None) -> bool | None:
-    return None if value is None else bool(value)
+#: A question with its verdict: `helpful` is 0 as soon as anyone found the answer not helpful.
+_QUESTION_WITH_FEEDBACK = (
+    "SELECT q.id, q.text, q.kind, q.topic_id, MIN(f.helpful) AS helpful FROM questions q"
+    " LEFT JOIN feedback f ON f.question_id = q.id"
+)
+
+
+def _asked(row: sqlite3.Row) -> AskedQuestion:
+    helpful = None if row[4] is None else bool(row[4])
+    return AskedQuestion(row[0], row[1], row[2], row[3], helpful)
+
+
+#: The columns `_session` reads, in its order.
+_SESSION_COLUMNS = "id, user_id, guild_id, interview_id, answers, version, status, outcome"
 
 
 def _session(row: sqlite3.Row) -> InterviewSession:
