@@ -143,7 +143,7 @@ class Analyzer:
                 if not stems:
                     self.unusable.append((concept, term, "is made only of stopwords, so it never matches"))
                 elif owner.setdefault(stems, concept) != concept:
-                    self.unusable.append((concept, term, f"reads the same as a term of concept '{owner[stems]}' once word endings are ignored"))
+                    self.unusable.append((concept, term, f"reads the same as a term of concept '{owner[stems]}' once word endings are ignored; a term can mean one thing only"))
                 elif stems not in (p for p, _ in phrases.get(stems[0], ())):
                     phrases.setdefault(stems[0], []).append((stems, "@" + concept))
         # Longest phrase first, so "job success score" wins over "job".

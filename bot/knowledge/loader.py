@@ -379,16 +379,9 @@ class _Builder:
         return Decline(r["id"], r["reply"], r["examples"], r.where)
 
     def concepts(self) -> dict[str, Concept]:
-        owner: dict[str, tuple[str, Where]] = {}
-        concepts = {}
-        for r in self.unique("concept", self.section("concepts")):
-            for term in r["terms"]:
-                key = " ".join(term.lower().split())
-                if key in owner and owner[key][0] != r["id"]:
-                    self.report(r.at("terms"), f"term '{term}' is in concept '{r['id']}' and in concept '{owner[key][0]}' ({owner[key][1]}); a term can mean one thing only")
-                owner.setdefault(key, (r["id"], r.at("terms")))
-            concepts[r["id"]] = Concept(r["id"], r["terms"], r.where)
-        return concepts
+        # Terms shared by two concepts are found by the engine's analyzer, which compares them as it reads
+        # them (stemmed, stopwords out): a stricter test than comparing the raw text here.
+        return {r["id"]: Concept(r["id"], r["terms"], r.where) for r in self.unique("concept", self.section("concepts"))}
 
     def interview(self, r: Record, claims: Mapping[str, Claim]) -> Interview:
         questions = []
