@@ -17,14 +17,15 @@ from typing import Any, Awaitable, Callable
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings
-from bot.engine.answers import Answer, render_question, render_result, render_text, rule_sources
+from bot.engine.answers import Answer, render_question, render_result, render_text, rule_sources, short_text
 from bot.engine.interview import InterviewError, Step
 from bot.knowledge import KnowledgeError
 from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, build_snapshot, check_knowledge
 from bot.storage import Storage, StorageError
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
-EVAL_FILE = Path(__file__).resolve().parent.parent / "eval" / "questions.yaml"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+EVAL_FILES = (EVAL_DIR / "real.yaml", EVAL_DIR / "questions.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +94,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("directory", nargs="?", metavar="DIR")
     check.set_defaults(handler=run_kb_check)
     evaluation = commands.add_parser("eval", parents=[common], help="measure answers against a labelled question set")
-    evaluation.add_argument("file", nargs="?", default=str(EVAL_FILE), metavar="FILE")
+    evaluation.add_argument("files", nargs="*", default=[str(f) for f in EVAL_FILES], metavar="FILE",
+                            help="labelled sets (default: the real set, then the written one)")
     evaluation.add_argument("--json", action="store_true", help="machine-readable output")
     evaluation.add_argument("--show-holdout", action="store_true", help="also list the holdout's failures")
     evaluation.set_defaults(handler=run_eval)
@@ -185,11 +187,14 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "confidence": answer.confidence,
         "verdict": answer.verdict or None,
         "answer": render_text(answer),
+        "short": short_text(answer),
+        "band": answer.band.value if answer.answered else None,
+        "understood": answer.understood,
         "myths": [m.claim.claim_id for m in answer.myths],
         "sources": [s.claim_id for s in answer.sources],
         "links": sorted({url for s in answer.sources for url in s.urls}),
         "suggestions": [s.id for s in answer.suggestions],
-        "also": [t.id for t in answer.also],
+        "also": [a.topic.id for a in answer.also],
         "declined": None if answer.answered else (answer.decline or answer.kind.value),
         "interview": answer.interview,
     }
@@ -271,7 +276,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
     try:
-        report = evaluate(snapshot.responder, Path(args.file))
+        report = evaluate(snapshot.responder, [Path(f) for f in args.files])
     except EvalFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

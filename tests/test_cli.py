@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_kb_check_reports_every_problem_and_exits_1(tmp_path: Path, knowledge_co
 
 def test_kb_check_ok_prints_a_summary() -> None:
     result = run("kb", "check")
-    assert result.returncode == 0 and result.stdout.startswith("OK:") and "9 topics" in result.stdout
+    assert result.returncode == 0 and result.stdout.startswith("OK:") and re.search(r"\b\d+ topics\b", result.stdout)
 
 
 def test_knowledge_option_points_at_another_folder(tmp_path: Path, db_env) -> None:
@@ -99,10 +100,13 @@ def test_eval_passes_on_the_shipped_set_and_fails_below_thresholds(tmp_path: Pat
     result = run("eval", "--json")
     data = json.loads(result.stdout)
     assert result.returncode == 0 and data["passed"], data["shortfalls"]
-    assert data["parts"]["holdout"]["in_scope"] >= 50 and data["myth_assertions"] == 0
+    assert set(data["parts"]) == {"real-holdout", "real-tuning", "written"}
+    assert data["parts"]["real-holdout"]["in_scope"] >= 50
+    assert all(part["myth_assertions"] == 0 for part in data["parts"].values())
+    assert all(f["part"] != "real-holdout" for f in data["failures"])  # listed only with --show-holdout
     strict = tmp_path / "strict.yaml"
     strict.write_text(
-        "thresholds: {tuning_top1: 1.0, declined: 1.0}\n"
+        "thresholds: {right: 1.0, declined_out_of_scope: 1.0}\n"
         "tuning:\n"
         "  - {q: will ending an unpaid contract hurt my jss, topic: end-unpaid-contract-jss}\n"
         "  - {q: will ending an unpaid contract hurt my jss, topic: escrow-on-end}\n"
@@ -110,5 +114,5 @@ def test_eval_passes_on_the_shipped_set_and_fails_below_thresholds(tmp_path: Pat
     )
     failed = run("eval", str(strict))
     assert failed.returncode == 1
-    assert "FAIL: tuning_top1 50.0% < 100%" in failed.stdout
+    assert "FAIL: written right 50.0% < 100%" in failed.stdout
     assert "end-unpaid-contract-jss -> " not in failed.stdout and "escrow-on-end -> end-unpaid-contract-jss" in failed.stdout

@@ -7,6 +7,7 @@ so a member cannot make the bot say something the moderators did not write.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Mapping
@@ -27,6 +28,18 @@ class AnswerKind(str, Enum):
     NOT_SURE = "not-sure"
     DECLINED = "declined"
     INVALID = "invalid"
+
+
+class Band(str, Enum):
+    """How sure an answer is. A probable answer first says what it understood, then answers."""
+
+    CONFIDENT = "confident"
+    PROBABLE = "probable"
+
+
+#: The short form: the verdict plus at most this many sentences of the detail, within SHORT_CHARS.
+SHORT_SENTENCES = 3
+SHORT_CHARS = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,14 @@ class TopicRef:
 
 
 @dataclass(frozen=True, slots=True)
+class AlsoAnswered:
+    """Another question asked in the same message, answered by its verdict."""
+
+    topic: TopicRef
+    verdict: str
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """Everything an adapter needs to show one reply; `kind` says which parts are filled."""
 
@@ -72,12 +93,15 @@ class Answer:
     caveats: tuple[Caveat, ...] = ()
     sources: tuple[Citation, ...] = ()
     suggestions: tuple[TopicRef, ...] = ()
-    also: tuple[TopicRef, ...] = ()
+    also: tuple[AlsoAnswered, ...] = ()
     related: tuple[TopicRef, ...] = ()
     interview: str | None = None
     threads: tuple[str, ...] = ()
     message: str = ""
     decline: str | None = None
+    band: Band = Band.CONFIDENT
+    #: For a probable answer, the one line saying what the bot understood the question to be.
+    understood: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -124,6 +148,12 @@ def topic_answer(kb: KnowledgeBase, topic: Topic) -> Answer:
     )
 
 
+def understood_line(topic: Topic) -> str:
+    """The restatement a probable answer starts with, so a member sees at once if the bot misread them."""
+    asks = topic.asks or f"\"{topic.title.rstrip('?')}\""
+    return f"It sounds like you're asking {asks.rstrip('.?')}."
+
+
 def thread_line(source: Source) -> str:
     where = f"{source.forum}, read {source.seen}" + (f", {source.url}" if source.url else "")
     return f"\"{source.title}\" ({where})"
@@ -140,15 +170,15 @@ def render_text(answer: Answer) -> str:
         if answer.suggestions:
             lines += ["", "Did you mean:"] + [f"  - {s.title}  [{s.id}]" for s in answer.suggestions]
         return "\n".join(lines)
-    lines = [answer.verdict, "", answer.detail]
+    lines = [answer.understood, ""] if answer.understood else []
+    lines += [answer.verdict, "", answer.detail]
     for myth in answer.myths:
         lines += ["", f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}."]
         by = f", as {myth.corrected_by.attribution}, clarified" if myth.corrected_by else ""
         lines.append(f"  In fact{by}: {myth.truth}")
     for caveat in answer.caveats:
         lines += ["", f"Caveat (as of {caveat.as_of}): {caveat.text}"]
-    if answer.also:
-        lines += ["", "You also asked about:"] + [f"  - {t.title}  (ask it on its own for the full answer)" for t in answer.also]
+    lines += also_lines(answer) + offered_lines(answer)
     if answer.related:
         lines += ["", "Related questions:"] + [f"  - {t.title}" for t in answer.related]
     lines += ["", "Sources:"] + [source_line(s) for s in answer.sources]
@@ -156,6 +186,48 @@ def render_text(answer: Answer) -> str:
     if answer.interview:
         lines += ["", "Type /checkup for a few quick questions about your own contract."]
     return "\n".join(lines)
+
+
+def also_lines(answer: Answer) -> list[str]:
+    if not answer.also:
+        return []
+    return ["", "You also asked:"] + [f"  - {a.topic.title} {a.verdict}" for a in answer.also]
+
+
+def offered_lines(answer: Answer) -> list[str]:
+    """Under a probable answer, the other topics the question may have meant."""
+    if not answer.suggestions:
+        return []
+    return ["", "If you meant something else:"] + [f"  - {s.title}" for s in answer.suggestions]
+
+
+def short_text(answer: Answer) -> str:
+    """The reply most members want: the verdict, a few sentences, one line per myth; the rest on request."""
+    if answer.kind is not AnswerKind.ANSWER:
+        return render_text(answer)
+    lines = [answer.understood, ""] if answer.understood else []
+    lines += [answer.verdict]
+    summary = short_detail(answer.verdict, answer.detail)
+    if summary:
+        lines += ["", summary]
+    for myth in answer.myths:
+        lines.append(f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}.")
+    lines += also_lines(answer) + offered_lines(answer)
+    return "\n".join(lines)
+
+
+def short_detail(verdict: str, detail: str) -> str:
+    """The first sentences of `detail`, at most SHORT_SENTENCES and, with the verdict, about SHORT_CHARS."""
+    budget = SHORT_CHARS - len(verdict)
+    taken: list[str] = []
+    for sentence in _SENTENCE_END.split(detail.strip()):
+        if len(taken) == SHORT_SENTENCES or sum(len(t) + 1 for t in taken) + len(sentence) > budget:
+            break
+        taken.append(sentence)
+    return " ".join(taken)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
 
 
 def source_line(citation: Citation) -> str:

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Literal, NamedTuple
 
-from bot.engine.text import Analyzer, features, sentences
+from bot.engine.text import Analyzer, features, is_question, sentences
 
 Kind = Literal["topic", "decline"]
 
@@ -107,7 +107,7 @@ class Matcher:
         per_sentence = [self.analyzer.terms(part) for part in parts]
         terms = [t for part in per_sentence for t in part]
         bag = features(terms)
-        asked = [t for part, part_terms in zip(parts, per_sentence) if "?" in part for t in part_terms]
+        asked = [t for part, part_terms in zip(parts, per_sentence) if is_question(part) for t in part_terms]
         coverage = self._coverage(terms)
         if asked and len(asked) < len(terms):
             # In a long story the question is what matters, and it may be squarely known even when the

@@ -3,6 +3,12 @@
 Everything expensive (the text pipeline, the index, every topic's composed answer) is built once in
 `Responder.__init__`, so answering is a lookup plus one ranking. A reload builds a new Responder and swaps
 it in whole; a question in flight keeps the one it started with.
+
+The decision policy has three outcomes, with bands chosen on real members' questions (`python -m bot eval`
+prints the precision of each band):
+- confident: the answer;
+- probable: one line saying what the bot understood, then the answer, with the other likely topics offered;
+- below that, an honest "not sure" with suggestions. A question closest to a decline is declined.
 """
 
 from __future__ import annotations
@@ -10,14 +16,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from bot.engine.answers import Answer, AnswerKind, answers_by_topic, topic_refs
+from bot.engine.answers import AlsoAnswered, Answer, AnswerKind, Band, answers_by_topic, topic_refs, understood_line
+from bot.engine.language import looks_english
 from bot.engine.matcher import Label, Matcher, Ranking
-from bot.engine.text import Analyzer, sentences
+from bot.engine.text import Analyzer, is_question, sentences
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.schema import KnowledgeError, Problem
 
 #: Discord's own limit for a slash-command option is larger; members' real questions are far shorter.
 MAX_QUESTION_CHARS = 1000
+#: Other topics offered under a probable answer or a "not sure".
+SUGGESTIONS = 3
+#: A probable answer needs something to go on: "feedback?" alone fits several topics, so it gets suggestions.
+MIN_TERMS_TO_GUESS = 2
 
 NOT_SURE = (
     "I'm not sure I can answer that from what our moderators have reviewed, so I won't guess. "
@@ -25,6 +36,9 @@ NOT_SURE = (
 )
 EMPTY = "Ask me a question about Job Success Score or contracts, for example: will ending an unpaid contract hurt my JSS?"
 TOO_LONG = f"That message is too long for me: please ask in under {MAX_QUESTION_CHARS:,} characters."
+ENGLISH_ONLY = "Sorry, I can only answer in English. Please ask your question in English."
+#: The decline id recorded for a question in another language.
+NOT_ENGLISH = "not-english"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +46,8 @@ class Thresholds:
     """Confidence needed to answer; a help channel, where nobody asked the bot, wants more."""
 
     answer: float = 0.30
+    #: From here up to `answer`, a probable answer: what the bot understood, then the answer.
+    probable: float = 0.20
     help_channel: float = 0.50
     suggest: float = 0.10
     #: Declining is always safe, so a question closest to a decline is declined at a lower confidence.
@@ -55,6 +71,7 @@ class Responder:
         labels += [Label(d.id, "decline", d.examples) for d in kb.declines.values()]
         self.matcher = Matcher(self.analyzer, labels)
         self.answers = answers_by_topic(kb)
+        self.understood = {t.id: understood_line(t) for t in kb.topics.values()}
 
     def rank(self, text: str) -> Ranking:
         return self.matcher.rank(text)
@@ -72,41 +89,55 @@ class Responder:
     def respond(self, text: str, *, unprompted: bool = False) -> Answer:
         """The reply to `text`: an answer, a decline, or an honest "not sure" with the closest topics.
 
-        `unprompted` is a message nobody addressed to the bot (a help channel): it must clear a higher bar.
+        `unprompted` is a message nobody addressed to the bot (a help channel): it must clear a higher bar,
+        and is never given a probable answer.
         """
         if len(text) > MAX_QUESTION_CHARS:
             return Answer(AnswerKind.INVALID, message=TOO_LONG)
         if not text.strip():
             return Answer(AnswerKind.INVALID, message=EMPTY)
-        needed = self.thresholds.help_channel if unprompted else self.thresholds.answer
-        asked = self._asked_topics(text, needed)
-        if len(asked) >= 2:
-            # Two questions in one message: answer the first, point at the others. Scored as a whole, such a
-            # message is a near tie between its topics and would otherwise be declined.
-            (first, confidence), *others = asked
-            return self._answer(first, confidence, [topic for topic, _ in others])
+        if not looks_english(text):
+            return Answer(AnswerKind.DECLINED, message=ENGLISH_ONLY, decline=NOT_ENGLISH)
+        confident = self.thresholds.help_channel if unprompted else self.thresholds.answer
+        probable = confident if unprompted else self.thresholds.probable
         ranking = self.matcher.rank(text)
         best = ranking.best
         confidence = round(ranking.confidence, 3)
-        if best is not None and best.kind == "decline" and confidence >= min(needed, self.thresholds.decline):
+        if best is not None and best.kind == "decline" and confidence >= min(confident, self.thresholds.decline):
             return Answer(
                 AnswerKind.DECLINED, confidence=confidence, message=self.kb.declines[best.id].reply,
                 decline=best.id,
             )
-        if best is not None and best.kind == "topic" and confidence >= needed:
-            return self._answer(best.id, confidence, [topic for topic, _ in asked if topic != best.id])
-        suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest][:3]
+        asked = self._asked_topics(text, confident)
+        if len(asked) >= 2:
+            # Several questions in one message: scored as a whole, such a message is a near tie between its
+            # topics; each question on its own is clear. Answer the first, the others by their verdicts.
+            (first, first_confidence), *others = asked
+            return self._answer(first, first_confidence, Band.CONFIDENT, ranking, [topic for topic, _ in others])
+        if best is not None and best.kind == "topic" and confidence >= confident:
+            return self._answer(best.id, confidence, Band.CONFIDENT, ranking, [t for t, _ in asked if t != best.id])
+        if best is not None and best.kind == "topic" and confidence >= probable and len(set(ranking.terms)) >= MIN_TERMS_TO_GUESS:
+            return self._answer(best.id, confidence, Band.PROBABLE, ranking, [t for t, _ in asked if t != best.id])
+        suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest]
         return Answer(
             AnswerKind.NOT_SURE, confidence=confidence, message=NOT_SURE,
-            suggestions=topic_refs(self.kb, suggestions),
+            suggestions=topic_refs(self.kb, suggestions[:SUGGESTIONS]),
         )
 
-    def _answer(self, topic_id: str, confidence: float, also: list[str]) -> Answer:
-        return dataclasses.replace(self.answers[topic_id], confidence=confidence, also=topic_refs(self.kb, also))
+    def _answer(self, topic_id: str, confidence: float, band: Band, ranking: Ranking, also: list[str]) -> Answer:
+        also_answered = tuple(AlsoAnswered(ref, self.kb.topics[ref.id].verdict) for ref in topic_refs(self.kb, also))
+        if band is Band.CONFIDENT:
+            return dataclasses.replace(self.answers[topic_id], confidence=confidence, also=also_answered)
+        offered = [s.id for s in ranking.scored if s.kind == "topic" and s.id != topic_id and s.id not in also
+                   and s.score >= self.thresholds.suggest]
+        return dataclasses.replace(
+            self.answers[topic_id], confidence=confidence, also=also_answered, band=band,
+            understood=self.understood[topic_id], suggestions=topic_refs(self.kb, offered[:SUGGESTIONS - 1]),
+        )
 
     def _asked_topics(self, text: str, needed: float) -> list[tuple[str, float]]:
-        """For a message with several questions, the topic each one confidently asks about, in order."""
-        questions = [s for s in sentences(text) if "?" in s]
+        """For a message with several questions, the topic each one clearly asks about, in order."""
+        questions = [s for s in sentences(text) if is_question(s)]
         if len(questions) < 2:
             return []
         found: dict[str, float] = {}

@@ -4,7 +4,11 @@ Members write "havent been payed", "jss", "$0", "closing the gig". The pipeline 
 small set of terms so that the knowledge's example phrasings and a real question meet in the middle:
 
     text -> words -> negations to "not" -> typo fix (against the knowledge's own vocabulary) -> stem
-         -> stopwords out -> concept phrases ("no payment", "$0", "unpaid" -> @no-money) -> leftover "not" out
+         -> stopwords out -> concept phrases ("no payment", "$0", "unpaid" -> @no-money)
+         -> a leftover "not" negates the next term ("never closed" -> !close, not close)
+
+A negation reaches one word: the next one. When that word is a stopword ("I don't *want* to close it") the
+negation is spent on it, and "close" stays what it is.
 
 Concepts and stopwords come from the knowledge files, so moderators improve matching by editing data.
 """
@@ -23,6 +27,21 @@ import snowballstemmer
 #: "nothing paid" then meet the concept phrase "not paid" whichever way a member puts it.
 NEGATION_WORDS = frozenset({"no", "not", "never", "without", "nothing", "none", "nobody", "neither", "nor"})
 NOT = "not"
+#: The prefix of a negated term: "the client never closed it" gives !close, which "closed" does not match.
+NEGATED = "!"
+#: Words a negation reaches past: "not even paid", "not yet closed", "never been paid".
+_NEGATION_SKIPS = frozenset({
+    "be", "been", "being", "yet", "even", "ever", "really", "actually", "already", "a", "an", "the", "any", "in",
+    "get", "got", "gets", "getting",
+})
+#: A sentence asks something when it has a question mark or opens like a question ("will my jss drop").
+_ASKING = re.compile(
+    r"^(?:(?:so|and|but|also|now|ok|okay|hi|hello|hey|then|thanks|please|my question is|question)[\s,:!.]+)*"
+    r"(?:will|would|does|do|did|is|are|am|can|could|should|shall|how|what|why|when|where|which|who|has|have|may|might"
+    r"|any (?:advice|idea|ideas|suggestion|suggestions|thoughts|tips)|i (?:want to|would like to|need to) know|i wonder|wondering"
+    r"|please (?:advise|help|let me know|tell me))\b",
+    re.IGNORECASE,
+)
 
 #: Placeholders for money written with digits: "$0" is a concept of its own, other sums are "an amount".
 ZERO_MONEY = "moneyzero"
@@ -83,6 +102,11 @@ def _spell_out(match: re.Match[str]) -> str:
 def sentences(text: str) -> list[str]:
     """Split a message into sentences; matching leans on the ones that ask something."""
     return [part.strip() for part in re.split(r"(?<=[?!.])\s+|\n+", text) if part.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something. Members often leave out the question mark."""
+    return "?" in sentence or _ASKING.match(sentence.strip()) is not None
 
 
 class TypoFixer:
@@ -161,24 +185,40 @@ class Analyzer:
         return cached  # type: ignore[return-value]
 
     def _stems(self, raw_words: Iterable[str]) -> list[str]:
-        return [s for s in map(self._stem, raw_words) if s is not None]
+        """Stems without stopwords; a "not" stays only while a content word can still follow it."""
+        out: list[str] = []
+        negating = False
+        for word in raw_words:
+            stemmed = self._stem(word)
+            if stemmed is None:
+                if negating and word not in _NEGATION_SKIPS:
+                    out.pop()  # spent on a stopword: "don't want to close" does not negate "close"
+                    negating = False
+                continue
+            out.append(stemmed)
+            negating = stemmed == NOT
+        return out
 
     def terms(self, text: str) -> list[str]:
-        """The matching terms of `text`: concept ids (`@jss`) and the stems no concept claimed."""
+        """The matching terms of `text`: concept ids (`@jss`), the stems no concept claimed, negated ones (`!close`)."""
         stems = self._stems(words(clean(text)))
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for phrase, concept in self.phrases.get(stems[i], ()):
-                if tuple(stems[i : i + len(phrase)]) == phrase:
-                    out.append(concept)
-                    i += len(phrase)
-                    break
-            else:
-                if stems[i] != NOT:
-                    out.append(stems[i])
-                i += 1
+            term, i = self._term_at(stems, i)
+            if term != NOT:
+                out.append(term)
+            elif i < len(stems) and stems[i] != NOT:
+                negated, i = self._term_at(stems, i)
+                out.append(NEGATED + negated)
         return out
+
+    def _term_at(self, stems: list[str], i: int) -> tuple[str, int]:
+        """The term starting at `i` (the longest concept phrase, else the stem itself) and where the next starts."""
+        for phrase, concept in self.phrases.get(stems[i], ()):
+            if tuple(stems[i : i + len(phrase)]) == phrase:
+                return concept, i + len(phrase)
+        return stems[i], i + 1
 
 
 def features(terms: list[str]) -> Counter[str]:

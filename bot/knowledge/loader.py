@@ -91,6 +91,8 @@ CLAIM = Fields("claim", {
 TOPIC = Fields("topic", {
     "id": Field(IDENT),
     "title": Field(Text(max_length=200), doc="the question members ask, in a few words"),
+    "asks": Field(Text(max_length=200), required=False,
+                  doc="what the member asks, after 'It sounds like you're asking': shown when the bot is less than sure"),
     "verdict": Field(Text(max_length=250), doc="the one-line answer"),
     "detail": Field(Text(max_length=3000), doc="the full answer"),
     "claims": Field(ListOf(IDENT, min_items=1), doc="the ids of the claims the answer rests on"),
@@ -364,6 +366,7 @@ class _Builder:
         return Topic(
             id=r["id"],
             title=r["title"],
+            asks=r.get("asks"),
             verdict=r["verdict"],
             detail=r["detail"],
             claims=r["claims"],

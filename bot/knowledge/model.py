@@ -84,6 +84,7 @@ class Claim:
 class Topic:
     id: str
     title: str
+    asks: str | None
     verdict: str
     detail: str
     claims: tuple[str, ...]

@@ -95,7 +95,7 @@ def test_two_questions_in_one_message(snapshot) -> None:
         "Will ending my unpaid contract hurt my JSS? Also, what happens to the money in escrow when it ends?"
     )
     assert answer.topic.id == "end-unpaid-contract-jss"
-    assert [t.id for t in answer.also] == ["escrow-on-end"]
+    assert [a.topic.id for a in answer.also] == ["escrow-on-end"]
 
 
 def test_two_questions_answer_the_first_and_point_at_the_second(snapshot) -> None:
@@ -103,7 +103,7 @@ def test_two_questions_answer_the_first_and_point_at_the_second(snapshot) -> Non
         "What happens to the escrow if I end the contract? And does it hurt my JSS if I wasn't paid?"
     )
     assert answer.kind is AnswerKind.ANSWER and answer.topic.id == "escrow-on-end"
-    assert [t.id for t in answer.also] == ["end-unpaid-contract-jss"]
+    assert [a.topic.id for a in answer.also] == ["end-unpaid-contract-jss"]
 
 
 def test_long_story_with_a_question_at_the_end(snapshot) -> None:

@@ -24,8 +24,8 @@ def with_example(tmp_path: Path) -> Path:
 
 def test_example_thread_answers_its_questions(with_example: Path) -> None:
     responder = build_snapshot(with_example).responder
-    answer = responder.respond("if i give the client his money back will the job disappear from my jss")
-    assert answer.kind is AnswerKind.ANSWER and answer.topic.id == "refund-and-jss"
+    answer = responder.respond("am i obligated to refund after the client approved my work")
+    assert answer.kind is AnswerKind.ANSWER and answer.topic.id == "refund-approved-work"
     assert [m.claim.label for m in answer.myths] == ["A refund wipes the contract from your JSS"]
     assert responder.respond("will ending an unpaid contract hurt my JSS?").topic.id == "end-unpaid-contract-jss"
 
@@ -33,7 +33,7 @@ def test_example_thread_answers_its_questions(with_example: Path) -> None:
 def test_the_mistakes_the_tutorial_shows_are_caught(with_example: Path) -> None:
     target = with_example / EXAMPLE.name
     text = target.read_text()
-    target.write_text(text.replace("    corrected_by: moderator-refund-rule\n", "").replace('label: "Yes, approved"', "label: Yes"))
+    target.write_text(text.replace("    corrected_by: example-moderator-refund-rule\n", "").replace('label: "Yes, approved"', "label: Yes"))
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(with_example)
     messages = [p.message for p in caught.value.problems]
