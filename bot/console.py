@@ -11,13 +11,17 @@ import getpass
 import sys
 from typing import TextIO
 
-from bot.engine.answers import render_question, render_result, render_text
+from bot.engine.answers import Answer, TopicRef, render_question, render_result, render_text, short_text
 from bot.service import CheckupError, Service
 
 HELP = """Type a question about Job Success Score or contracts, for example:
   will ending an unpaid contract hurt my JSS?
+Answers are short; type more for the full answer with sources and caveats, or the number of a
+suggested topic to read that one instead.
 Commands:
+  more       the full answer to your last question
   /checkup   a few questions about your own contract, then a verdict and advice
+  /cancel    stop a checkup
   /topics    what I know about
   /help      this text
   /quit      leave (Ctrl-D works too)"""
@@ -30,6 +34,9 @@ class Console:
         self.stdout = stdout
         self.interactive = stdin.isatty()
         self.user_id = f"console:{_user()}"
+        #: The last answer, for `more`, and the topics offered under it, for picking one by number.
+        self.last: Answer | None = None
+        self.offered: tuple[TopicRef, ...] = ()
 
     def say(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
@@ -57,10 +64,24 @@ class Console:
                 self.say(self.topics())
             elif command == "/checkup":
                 await self.checkup()
+            elif command == "more" and self.last is not None:
+                self.say(render_text(self.last))
+            elif command.isdigit() and 1 <= int(command) <= len(self.offered):
+                answer = self.service.topic_answer(self.offered[int(command) - 1].id)
+                if answer is not None:
+                    self.show(answer)
             else:
                 asked = await self.service.ask(line, user_id=self.user_id, via="console")
-                self.say(render_text(asked.answer))
+                self.show(asked.answer)
             self.say()
+
+    def show(self, answer: Answer) -> None:
+        """The short answer, with the topics it offers numbered so they can be picked by typing the number."""
+        self.last = answer if answer.answered else None
+        self.offered = answer.suggestions
+        self.say(short_text(answer) if not answer.suggestions else _numbered(answer))
+        if answer.answered:
+            self.say("(type more for the full answer and its sources)")
 
     def topics(self) -> str:
         kb = self.service.knowledge.current.kb
@@ -85,6 +106,14 @@ class Console:
                 self.say(f"{error} Type the number or the word in brackets.")
         self.say()
         self.say(render_result(self.service.knowledge.current.kb, checkup.step))
+
+
+def _numbered(answer: Answer) -> str:
+    """`short_text` with the offered topics as numbered lines."""
+    plain = short_text(answer).split("\n")
+    titles = {f"  - {s.title}": f"  {n}. {s.title}" for n, s in enumerate(answer.suggestions, start=1)}
+    titles.update({f"  - {s.title}  [{s.id}]": f"  {n}. {s.title}" for n, s in enumerate(answer.suggestions, start=1)})
+    return "\n".join(titles.get(line, line) for line in plain) + "\n(type a number to read that topic)"
 
 
 def _choice_value(step, typed: str) -> str:

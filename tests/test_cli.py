@@ -116,3 +116,12 @@ def test_eval_passes_on_the_shipped_set_and_fails_below_thresholds(tmp_path: Pat
     assert failed.returncode == 1
     assert "FAIL: written right 50.0% < 100%" in failed.stdout
     assert "end-unpaid-contract-jss -> " not in failed.stdout and "escrow-on-end -> end-unpaid-contract-jss" in failed.stdout
+
+
+def test_ask_json_has_short_and_understood() -> None:
+    data = json.loads(run("ask", "will ending an unpaid contract hurt my JSS?", "--json").stdout)
+    assert {"topic", "confidence", "answer", "sources", "suggestions", "short", "understood"} <= set(data)
+    assert data["topic"] and data["short"].startswith(data["verdict"]) and len(data["short"]) < len(data["answer"])
+    assert data["understood"] is None  # a confident answer restates nothing
+    declined = json.loads(run("ask", "how do I withdraw my earnings to paypal", "--json").stdout)
+    assert declined["topic"] is None and declined["understood"] is None and declined["short"]

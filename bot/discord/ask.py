@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.checkup import open_checkup
-from bot.discord.embeds import answer_embed, notice_embed, topics_embed
+from bot.discord.embeds import answer_embed, notice_embed, short_answer_embed, topics_embed
 from bot.discord.limits import SELECT_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, clip
 from bot.discord.replies import bot_of, guarded, member_id, reply_private
 from bot.engine.answers import Answer, AnswerKind
@@ -94,6 +94,28 @@ class StartCheckupButton(discord.ui.DynamicItem[discord.ui.Button], template=r"j
         await open_checkup(interaction, self.interview_id)
 
 
+class DetailsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jss:more:(?P<topic>[a-z0-9_-]{1,64})"):
+    """The full answer (sources, caveats, the moderator's clarification), privately, from the current knowledge."""
+
+    def __init__(self, topic_id: str) -> None:
+        super().__init__(discord.ui.Button(
+            label="Details", style=discord.ButtonStyle.secondary, custom_id=f"jss:more:{topic_id}",
+        ))
+        self.topic_id = topic_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> DetailsButton:
+        return cls(match["topic"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        answer = bot_of(interaction).service.topic_answer(self.topic_id)
+        if answer is None:
+            await reply_private(interaction, "That topic is no longer in the knowledge base.", error=True)
+            return
+        await interaction.response.send_message(embed=answer_embed(answer), ephemeral=True)
+
+
 class TopicsPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jss:topics:(?P<page>[0-9]{1,3}):(?P<label>prev|next)"):
     def __init__(self, page: int, label: str, disabled: bool = False) -> None:
         super().__init__(discord.ui.Button(
@@ -124,33 +146,41 @@ def topics_view(page: int, count: int) -> discord.ui.View:
     return view
 
 
-def answer_view(answer: Answer, question_id: int | None) -> discord.ui.View | None:
+def answer_view(answer: Answer, question_id: int | None, user_id: int | None = None) -> discord.ui.View | None:
+    """Details, feedback and checkup buttons; under a probable answer, the other topics it may have meant."""
     view = discord.ui.View(timeout=None)
+    if answer.topic is not None:
+        view.add_item(DetailsButton(answer.topic.id))
     if question_id is not None:
         view.add_item(FeedbackButton(question_id, True))
         view.add_item(FeedbackButton(question_id, False))
     if answer.interview:
         view.add_item(StartCheckupButton(answer.interview))
+    if answer.suggestions and question_id is not None and user_id is not None:
+        view.add_item(TopicPicker(question_id, user_id, _options(answer)))
     return view if view.children else None
+
+
+def _options(answer: Answer) -> list[discord.SelectOption]:
+    return [
+        discord.SelectOption(label=clip(s.title, SELECT_LABEL), value=s.id, description=clip(s.id, SELECT_DESCRIPTION))
+        for s in answer.suggestions[:SELECT_OPTIONS]
+    ]
 
 
 def suggestions_view(answer: Answer, question_id: int | None, user_id: int) -> discord.ui.View | None:
     if not answer.suggestions or question_id is None:
         return None
-    options = [
-        discord.SelectOption(label=clip(s.title, SELECT_LABEL), value=s.id, description=clip(s.id, SELECT_DESCRIPTION))
-        for s in answer.suggestions[:SELECT_OPTIONS]
-    ]
     view = discord.ui.View(timeout=None)
-    view.add_item(TopicPicker(question_id, user_id, options))
+    view.add_item(TopicPicker(question_id, user_id, _options(answer)))
     return view
 
 
 def reply_payload(answer: Answer, question_id: int | None, user_id: int) -> dict:
     """What to send for an answer: an embed with buttons, or a short text (with a menu when unsure)."""
     if answer.kind is AnswerKind.ANSWER:
-        payload: dict = {"embed": answer_embed(answer)}
-        view = answer_view(answer, question_id)
+        payload: dict = {"embed": short_answer_embed(answer)}
+        view = answer_view(answer, question_id, user_id)
     else:
         payload = {"embed": notice_embed(answer.message)}
         view = suggestions_view(answer, question_id, user_id)

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.config import Settings
-from bot.discord.ask import AskCog, FeedbackButton, StartCheckupButton, TopicPicker, TopicsPageButton
+from bot.discord.ask import AskCog, DetailsButton, FeedbackButton, StartCheckupButton, TopicPicker, TopicsPageButton
 from bot.discord.checkup import CheckupCog, ChoiceButton, ResumeOrRestart
 from bot.discord.moderation import GapAssigner, ModerationCog, NotModerator
 from bot.discord.privacy import PrivacyCog
@@ -21,7 +21,8 @@ from bot.service import Service
 log = logging.getLogger(__name__)
 
 DYNAMIC_ITEMS = (
-    FeedbackButton, TopicPicker, StartCheckupButton, TopicsPageButton, ChoiceButton, ResumeOrRestart, GapAssigner,
+    FeedbackButton, TopicPicker, DetailsButton, StartCheckupButton, TopicsPageButton, ChoiceButton, ResumeOrRestart,
+    GapAssigner,
 )
 
 

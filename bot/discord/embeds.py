@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import discord
 
-from bot.engine.answers import Answer, Citation, rule_sources
+from bot.engine.answers import Answer, Citation, rule_sources, short_detail
 from bot.engine.gaps import GapGroup
 from bot.engine.interview import Step
 from bot.knowledge import KnowledgeBase
@@ -31,8 +31,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
         )
     for caveat in answer.caveats:
         embed.add_field(name=f"Caveat (as of {caveat.as_of})", value=caveat.text, inline=False)
-    if answer.also:
-        embed.add_field(name="You also asked", value="\n".join(f"• {t.title} (ask it on its own)" for t in answer.also), inline=False)
+    _add_also(embed, answer)
     if answer.related:
         embed.add_field(name="Related questions", value="\n".join(f"• {t.title}" for t in answer.related), inline=False)
     links = _links(answer.sources)
@@ -40,6 +39,27 @@ def answer_embed(answer: Answer) -> discord.Embed:
         embed.add_field(name="Official pages", value=links, inline=False)
     embed.set_footer(text=_footer(answer.sources, answer.threads))
     return fit(embed)
+
+
+def short_answer_embed(answer: Answer) -> discord.Embed:
+    """What a member sees first: the verdict, a few sentences, one line per myth. *Details* shows the rest."""
+    summary = short_detail(answer.verdict, answer.detail)
+    description = f"*{answer.understood}*\n\n{summary}" if answer.understood else summary
+    embed = discord.Embed(title=answer.verdict, description=description, colour=MYTH_COLOUR if answer.myths else ANSWER_COLOUR)
+    if answer.myths:
+        embed.add_field(
+            name="Myth check",
+            value="\n".join(f"\"{m.claim.label}\" ({m.claim.attribution}) is {m.status}." for m in answer.myths),
+            inline=False,
+        )
+    _add_also(embed, answer)
+    embed.set_footer(text="Details: the full answer, the moderator's clarification, caveats and sources.")
+    return fit(embed)
+
+
+def _add_also(embed: discord.Embed, answer: Answer) -> None:
+    if answer.also:
+        embed.add_field(name="You also asked", value="\n".join(f"• **{a.topic.title}** {a.verdict}" for a in answer.also), inline=False)
 
 
 def _links(sources: Iterable[Citation]) -> str:

@@ -7,18 +7,24 @@ from tests.discord.conftest import HELP_CHANNEL_ID, MEMBER_ID, OTHER_ID, Harness
 HEADLINE = "will ending an unpaid contract hurt my JSS?"
 
 
-async def test_ask_answers_with_verdict_myth_check_and_sources(harness: Harness) -> None:
+async def test_ask_answers_short_and_details_show_myth_check_and_sources(harness: Harness) -> None:
     [call] = await harness.slash("ask", options={"question": HEADLINE})
     assert call.path.endswith("/callback") and not call.ephemeral
     [embed] = call.embeds
-    assert "unless the client's private feedback reports a negative outcome" in embed["title"]
-    myth = next(f for f in embed["fields"] if f["name"].startswith("Myth check"))
-    assert "No money, no JSS impact" in myth["name"] and "William T C" in myth["value"] and "Valeria" in myth["value"]
-    assert embed["footer"]["text"].startswith("Sources:")
-    assert any(f["name"] == "Official pages" and "support.upwork.com" in f["value"] for f in embed["fields"])
+    answer = harness.service.knowledge.current.responder.respond(HEADLINE)
+    assert embed["title"] == answer.verdict and len(embed["description"]) <= 600
+    myth = next(f for f in embed["fields"] if f["name"] == "Myth check")
+    assert all(m.claim.label in myth["value"] for m in answer.myths)
     assert call.message["allowed_mentions"] == {"parse": []}
     assert any(cid.startswith("jss:fb:") for cid in call.custom_ids)
     assert "jss:ck:start:checkup" in call.custom_ids
+    [details] = await harness.click(call, f"jss:more:{answer.topic.id}")
+    [full] = details.embeds
+    assert details.ephemeral and full["description"] == answer.detail
+    full_myth = next(f for f in full["fields"] if f["name"].startswith("Myth check"))
+    assert answer.myths[0].claim.who in full_myth["value"] and answer.myths[0].corrected_by.who in full_myth["value"]
+    assert full["footer"]["text"].startswith("Sources:")
+    assert any(f["name"] == "Official pages" and "https://" in f["value"] for f in full["fields"])
 
 
 async def test_feedback_click_is_stored(harness: Harness) -> None:

@@ -106,7 +106,7 @@ def test_ask_is_answered_with_the_embed_and_buttons(standin: DiscordStandIn, bot
     [embed] = response.embeds
     assert "unless the client's private feedback reports a negative outcome" in embed["title"]
     assert any(f["name"].startswith("Myth check") and "William T C" in f["value"] for f in embed["fields"])
-    assert embed["footer"]["text"].startswith("Sources:")
+    assert embed["footer"]["text"].startswith("Details:") and "jss:more:end-unpaid-contract-jss" in response.custom_ids
     assert "jss:ck:start:checkup" in response.custom_ids and any(c.startswith("jss:fb:") for c in response.custom_ids)
 
 

@@ -1,0 +1,48 @@
+"""The eval's real set: the holdout is chosen by the source URL, never by hand, and every item is sourced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import REAL_HOLDOUT, REAL_TUNING, EvalFileError, holdout_part, load_set
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_split_depends_on_the_url_alone_and_holds_out_about_a_third() -> None:
+    urls = [f"https://example.org/t/{n}" for n in range(3000)]
+    parts = [holdout_part(u) for u in urls]
+    assert parts == [holdout_part(u) for u in urls]
+    assert 0.28 < parts.count(REAL_HOLDOUT) / len(parts) < 0.38
+    assert set(parts) == {REAL_HOLDOUT, REAL_TUNING}
+
+
+def test_the_shipped_real_set_is_sourced_and_large_enough() -> None:
+    from bot.service import build_snapshot
+
+    kb = build_snapshot(ROOT / "knowledge").kb
+    real = load_set(ROOT / "eval" / "real.yaml", set(kb.topics))
+    assert len(real.items) >= 300 and all(i.source.startswith("https://") or i.source.startswith("http://") for i in real.items)
+    assert sum(i.topic is None for i in real.items) >= 60
+    assert {i.part for i in real.items} == {REAL_HOLDOUT, REAL_TUNING}
+    assert real.gated == REAL_HOLDOUT
+
+
+def test_holdout_questions_never_become_knowledge_examples() -> None:
+    from bot.service import build_snapshot
+
+    kb = build_snapshot(ROOT / "knowledge").kb
+    real = load_set(ROOT / "eval" / "real.yaml", set(kb.topics))
+    examples = {e.strip().lower() for t in kb.topics.values() for e in t.examples}
+    examples |= {e.strip().lower() for d in kb.declines.values() for e in d.examples}
+    leaked = [i.question for i in real.items if i.part == REAL_HOLDOUT and i.question.strip().lower() in examples]
+    assert not leaked
+
+
+def test_a_real_item_without_a_source_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "real.yaml"
+    path.write_text("items:\n  - {q: will my jss drop, topic: none}\n")
+    with pytest.raises(EvalFileError, match="needs a 'source' URL"):
+        load_set(path, set())
