@@ -190,6 +190,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "short": short_text(answer),
         "band": answer.band.value if answer.answered else None,
         "understood": answer.understood,
+        "alternative": answer.alternative.topic.id if answer.alternative else None,
         "myths": [m.claim.claim_id for m in answer.myths],
         "sources": [s.claim_id for s in answer.sources],
         "links": sorted({url for s in answer.sources for url in s.urls}),

@@ -53,6 +53,8 @@ def short_answer_embed(answer: Answer) -> discord.Embed:
             inline=False,
         )
     _add_also(embed, answer)
+    if answer.alternative:
+        embed.add_field(name=f"If you meant: {answer.alternative.topic.title}", value=answer.alternative.verdict, inline=False)
     embed.set_footer(text="Details: the full answer, the moderator's clarification, caveats and sources.")
     return fit(embed)
 

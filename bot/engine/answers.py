@@ -102,6 +102,8 @@ class Answer:
     band: Band = Band.CONFIDENT
     #: For a probable answer, the one line saying what the bot understood the question to be.
     understood: str | None = None
+    #: For a probable answer, the next likeliest topic, answered by its verdict: the member may have meant it.
+    alternative: AlsoAnswered | None = None
 
     @property
     def answered(self) -> bool:
@@ -195,10 +197,14 @@ def also_lines(answer: Answer) -> list[str]:
 
 
 def offered_lines(answer: Answer) -> list[str]:
-    """Under a probable answer, the other topics the question may have meant."""
-    if not answer.suggestions:
-        return []
-    return ["", "If you meant something else:"] + [f"  - {s.title}" for s in answer.suggestions]
+    """Under a probable answer, the other topics the question may have meant, the likeliest with its verdict."""
+    lines = []
+    if answer.alternative:
+        lines += ["", f"If you meant \"{answer.alternative.topic.title}\": {answer.alternative.verdict}"]
+    others = [s for s in answer.suggestions if not answer.alternative or s.id != answer.alternative.topic.id]
+    if others:
+        lines += ["", "Or perhaps:"] + [f"  - {s.title}" for s in others]
+    return lines
 
 
 def short_text(answer: Answer) -> str:

@@ -65,6 +65,15 @@ class Ranking:
     def best(self) -> Scored | None:
         return self.scored[0] if self.scored else None
 
+    @property
+    def lead(self) -> float:
+        """How clearly the best label leads the runner-up: 1 for a lead of CLEAR_LEAD or more, 0 for a tie."""
+        if not self.scored or self.scored[0].score <= 0:
+            return 0.0
+        best = self.scored[0].score
+        runner_up = self.scored[1].score if len(self.scored) > 1 else 0.0
+        return min(1.0, (best - runner_up) / (CLEAR_LEAD * best))
+
 
 class Matcher:
     def __init__(self, analyzer: Analyzer, labels: Iterable[Label]) -> None:
@@ -161,10 +170,7 @@ class Matcher:
     def _confidence(scored: list[Scored]) -> float:
         if not scored:
             return 0.0
-        best = scored[0].score
-        runner_up = scored[1].score if len(scored) > 1 else 0.0
-        lead = min(1.0, (best - runner_up) / (CLEAR_LEAD * best)) if best > 0 else 0.0
-        return best * (0.5 + 0.5 * lead)
+        return scored[0].score * near_tie_factor(Ranking(tuple(scored), 0.0, 0.0, ()).lead)
 
     def explain(self, text: str, label_id: str) -> tuple[tuple[str, float], ...]:
         """The features that tied `text` to a label, strongest first: how a moderator debugs a wrong match."""
@@ -172,6 +178,11 @@ class Matcher:
         centroid = self.centroids[self._index_of[label_id]]
         parts = [(f, w * centroid[f]) for f, w in weights.items() if f in centroid]
         return tuple(sorted(parts, key=lambda p: -p[1])[:8])
+
+
+def near_tie_factor(lead: float) -> float:
+    """A tie halves confidence: "client feedback?" fits three topics equally, and the bot should say so."""
+    return 0.5 + 0.5 * lead
 
 
 def _unit(weights: dict[str, float]) -> dict[str, float]:

@@ -4,8 +4,10 @@ Everything expensive (the text pipeline, the index, every topic's composed answe
 `Responder.__init__`, so answering is a lookup plus one ranking. A reload builds a new Responder and swaps
 it in whole; a question in flight keeps the one it started with.
 
-The decision policy has three outcomes, with bands chosen on real members' questions (`python -m bot eval`
-prints the precision of each band):
+The matcher picks the topic; how sure the bot is comes from a classifier trained on the same examples
+(`bot.engine.classifier`): its probability for the matcher's choice tells right answers from wrong ones on
+real posts far better than similarity does. The decision policy has three outcomes, with bands chosen on
+real members' questions (`python -m bot eval` prints the precision of each band):
 - confident: the answer;
 - probable: one line saying what the bot understood, then the answer, with the other likely topics offered;
 - below that, an honest "not sure" with suggestions. A question closest to a decline is declined.
@@ -16,10 +18,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from bot.engine.classifier import train
 from bot.engine.answers import AlsoAnswered, Answer, AnswerKind, Band, answers_by_topic, topic_refs, understood_line
 from bot.engine.language import looks_english
 from bot.engine.matcher import Label, Matcher, Ranking
-from bot.engine.text import Analyzer, is_question, sentences
+from bot.engine.text import Analyzer, features, is_question, sentences
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.schema import KnowledgeError, Problem
 
@@ -27,8 +30,8 @@ from bot.knowledge.schema import KnowledgeError, Problem
 MAX_QUESTION_CHARS = 1000
 #: Other topics offered under a probable answer or a "not sure".
 SUGGESTIONS = 3
-#: A probable answer needs something to go on: "feedback?" alone fits several topics, so it gets suggestions.
-MIN_TERMS_TO_GUESS = 2
+#: An answer needs something to go on: "feedback?" alone fits several topics, so it gets suggestions.
+MIN_TERMS_TO_ANSWER = 2
 
 NOT_SURE = (
     "I'm not sure I can answer that from what our moderators have reviewed, so I won't guess. "
@@ -70,6 +73,9 @@ class Responder:
         labels = [Label(t.id, "topic", (t.title, *t.examples)) for t in kb.topics.values()]
         labels += [Label(d.id, "decline", d.examples) for d in kb.declines.values()]
         self.matcher = Matcher(self.analyzer, labels)
+        self.classifier = train([
+            (label.id, features(self.analyzer.terms(text))) for label in labels for text in label.examples
+        ])
         self.answers = answers_by_topic(kb)
         self.understood = {t.id: understood_line(t) for t in kb.topics.values()}
 
@@ -102,10 +108,10 @@ class Responder:
         probable = confident if unprompted else self.thresholds.probable
         ranking = self.matcher.rank(text)
         best = ranking.best
-        confidence = round(ranking.confidence, 3)
-        if best is not None and best.kind == "decline" and confidence >= min(confident, self.thresholds.decline):
+        confidence = self._confidence(ranking)
+        if best is not None and best.kind == "decline" and ranking.confidence >= min(confident, self.thresholds.decline):
             return Answer(
-                AnswerKind.DECLINED, confidence=confidence, message=self.kb.declines[best.id].reply,
+                AnswerKind.DECLINED, confidence=round(ranking.confidence, 3), message=self.kb.declines[best.id].reply,
                 decline=best.id,
             )
         asked = self._asked_topics(text, confident)
@@ -114,25 +120,39 @@ class Responder:
             # topics; each question on its own is clear. Answer the first, the others by their verdicts.
             (first, first_confidence), *others = asked
             return self._answer(first, first_confidence, Band.CONFIDENT, ranking, [topic for topic, _ in others])
-        if best is not None and best.kind == "topic" and confidence >= confident:
-            return self._answer(best.id, confidence, Band.CONFIDENT, ranking, [t for t, _ in asked if t != best.id])
-        if best is not None and best.kind == "topic" and confidence >= probable and len(set(ranking.terms)) >= MIN_TERMS_TO_GUESS:
-            return self._answer(best.id, confidence, Band.PROBABLE, ranking, [t for t, _ in asked if t != best.id])
+        if best is not None and best.kind == "topic" and len(set(ranking.terms)) >= MIN_TERMS_TO_ANSWER:
+            others = [t for t, _ in asked if t != best.id]
+            if confidence >= confident:
+                return self._answer(best.id, confidence, Band.CONFIDENT, ranking, others)
+            if confidence >= probable:
+                return self._answer(best.id, confidence, Band.PROBABLE, ranking, others)
         suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest]
         return Answer(
             AnswerKind.NOT_SURE, confidence=confidence, message=NOT_SURE,
             suggestions=topic_refs(self.kb, suggestions[:SUGGESTIONS]),
         )
 
+    def _confidence(self, ranking: Ranking) -> float:
+        """How sure the bot is of the ranking's best label: the classifier's probability, if it was trained."""
+        best = ranking.best
+        if best is None:
+            return 0.0
+        if self.classifier is None:
+            return round(ranking.confidence, 3)
+        return round(self.classifier.probabilities(features(list(ranking.terms)))[best.id], 3)
+
     def _answer(self, topic_id: str, confidence: float, band: Band, ranking: Ranking, also: list[str]) -> Answer:
         also_answered = tuple(AlsoAnswered(ref, self.kb.topics[ref.id].verdict) for ref in topic_refs(self.kb, also))
         if band is Band.CONFIDENT:
             return dataclasses.replace(self.answers[topic_id], confidence=confidence, also=also_answered)
-        offered = [s.id for s in ranking.scored if s.kind == "topic" and s.id != topic_id and s.id not in also
-                   and s.score >= self.thresholds.suggest]
+        offered = topic_refs(self.kb, [
+            s.id for s in ranking.scored
+            if s.kind == "topic" and s.id != topic_id and s.id not in also and s.score >= self.thresholds.suggest
+        ][:SUGGESTIONS - 1])
+        alternative = AlsoAnswered(offered[0], self.kb.topics[offered[0].id].verdict) if offered else None
         return dataclasses.replace(
             self.answers[topic_id], confidence=confidence, also=also_answered, band=band,
-            understood=self.understood[topic_id], suggestions=topic_refs(self.kb, offered[:SUGGESTIONS - 1]),
+            understood=self.understood[topic_id], suggestions=offered, alternative=alternative,
         )
 
     def _asked_topics(self, text: str, needed: float) -> list[tuple[str, float]]:
@@ -144,6 +164,7 @@ class Responder:
         for question in questions:
             ranking = self.matcher.rank(question)
             best = ranking.best
-            if best is not None and best.kind == "topic" and ranking.confidence >= needed and best.id not in found:
-                found[best.id] = round(ranking.confidence, 3)
+            confidence = self._confidence(ranking)
+            if best is not None and best.kind == "topic" and confidence >= needed and best.id not in found:
+                found[best.id] = confidence
         return list(found.items())

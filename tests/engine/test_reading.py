@@ -77,6 +77,10 @@ def test_probable_answers_say_what_they_understood(snapshot) -> None:
     assert probable.kind is AnswerKind.ANSWER and probable.band is Band.PROBABLE
     assert probable.understood.startswith("It sounds like you're asking") and probable.topic == confident.topic
     assert short_text(probable).startswith(probable.understood)
+    if probable.alternative:  # the next likeliest topic, answered by its own verdict
+        assert probable.alternative.topic.id != probable.topic.id
+        assert probable.alternative.verdict == snapshot.kb.topics[probable.alternative.topic.id].verdict
+        assert probable.alternative.verdict in short_text(probable)
     # A help channel, where nobody asked the bot, never gets a probable answer.
     assert strict.respond(text, unprompted=True).kind is not AnswerKind.ANSWER
 
