@@ -30,8 +30,10 @@ from bot.knowledge.schema import KnowledgeError, Problem
 MAX_QUESTION_CHARS = 1000
 #: Other topics offered under a probable answer or a "not sure".
 SUGGESTIONS = 3
-#: An answer needs something to go on: "feedback?" alone fits several topics, so it gets suggestions.
+#: An answer needs something to go on: "feedback?" alone fits several topics about equally, so it gets
+#: suggestions; "scope creep" is one term too, but one topic clearly leads, so it is answered.
 MIN_TERMS_TO_ANSWER = 2
+CLEAR_LEAD_TO_ANSWER_THIN = 0.5
 
 NOT_SURE = (
     "I'm not sure I can answer that from what our moderators have reviewed, so I won't guess. "
@@ -120,7 +122,8 @@ class Responder:
             # topics; each question on its own is clear. Answer the first, the others by their verdicts.
             (first, first_confidence), *others = asked
             return self._answer(first, first_confidence, Band.CONFIDENT, ranking, [topic for topic, _ in others])
-        if best is not None and best.kind == "topic" and len(set(ranking.terms)) >= MIN_TERMS_TO_ANSWER:
+        thin = len(set(ranking.terms)) < MIN_TERMS_TO_ANSWER and ranking.lead < CLEAR_LEAD_TO_ANSWER_THIN
+        if best is not None and best.kind == "topic" and not thin:
             others = [t for t, _ in asked if t != best.id]
             if confidence >= confident:
                 return self._answer(best.id, confidence, Band.CONFIDENT, ranking, others)

@@ -99,3 +99,14 @@ def test_a_one_word_question_gets_suggestions_not_a_guess(snapshot) -> None:
     lenient = Responder(snapshot.kb, dataclasses.replace(snapshot.responder.thresholds, answer=1.01, probable=0.0))
     answer = lenient.respond("feedback?")
     assert answer.kind is AnswerKind.NOT_SURE and answer.suggestions
+
+
+def test_a_one_term_question_is_answered_only_when_one_topic_clearly_leads(snapshot) -> None:
+    responder = snapshot.responder
+    for text in ("feedback?", "scope creep", "refund?", "escrow"):
+        ranking = responder.rank(text)
+        answer = responder.respond(text)
+        if len(set(ranking.terms)) == 1 and ranking.lead < 0.5:
+            assert answer.kind is AnswerKind.NOT_SURE and answer.suggestions, text
+        elif answer.answered:
+            assert ranking.lead >= 0.5 or len(set(ranking.terms)) > 1, text
