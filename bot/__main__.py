@@ -25,7 +25,7 @@ from bot.storage import Storage, StorageError
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
-EVAL_FILES = (EVAL_DIR / "real.yaml", EVAL_DIR / "questions.yaml")
+EVAL_FILES = (EVAL_DIR / "real.yaml", EVAL_DIR / "questions.yaml", EVAL_DIR / "situations.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     interview = commands.add_parser("interview", parents=[common], help="run the checkup non-interactively")
     interview.add_argument("--answer", action="append", default=[], metavar="SLOT=VALUE", help="an answer; repeat")
     interview.add_argument("--interview", default=DEFAULT_INTERVIEW, metavar="ID", help="which interview")
+    interview.add_argument("--from-text", metavar="TEXT", help="pre-fill what this message states (as a question to the bot would)")
     interview.add_argument("--json", action="store_true", help="machine-readable output")
     interview.set_defaults(handler=run_interview)
 
@@ -191,6 +192,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "band": answer.band.value if answer.answered else None,
         "understood": answer.understood,
         "alternative": answer.alternative.topic.id if answer.alternative else None,
+        "situation": situation_json(answer.situation),
+        "outcome": answer.outcome.id if answer.outcome else None,
         "myths": [m.claim.claim_id for m in answer.myths],
         "sources": [s.claim_id for s in answer.sources],
         "links": sorted({url for s in answer.sources for url in s.urls}),
@@ -201,21 +204,33 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def situation_json(facts) -> dict[str, Any]:
+    return {fact.slot: {"value": fact.value, "evidence": fact.evidence} for fact in facts}
+
+
 def run_interview(args: argparse.Namespace, settings: Settings) -> int:
     snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
     engine = snapshot.interviews.get(args.interview)
     if engine is None:
         print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
         return EXIT_USAGE
+    prefilled = snapshot.responder.read_situation(args.from_text, args.interview) if args.from_text else ()
     try:
-        asked = [_slot_value(item) for item in args.answer]
+        given = [_slot_value(item) for item in args.answer]
+        # An explicit --answer wins over what the text says for the same slot.
+        asked = [(f.slot, f.value) for f in prefilled if f.slot not in dict(given)] + given
         step = engine.step(asked)
     except InterviewError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps(step_json(snapshot.kb, step), indent=2, ensure_ascii=False))
+        data = step_json(snapshot.kb, step)
+        if args.from_text is not None:
+            data["prefilled"] = situation_json(f for f in prefilled if f.slot not in dict(given))
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     elif step.finished:
+        if prefilled:
+            print(f"From your text: {'; '.join(f.slot + '=' + f.value for f in prefilled)}\n")
         print(render_result(snapshot.kb, step))
     else:
         print(render_question(step))

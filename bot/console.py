@@ -20,7 +20,8 @@ Answers are short; type more for the full answer with sources and caveats, or th
 suggested topic to read that one instead.
 Commands:
   more       the full answer to your last question
-  /checkup   a few questions about your own contract, then a verdict and advice
+  /checkup   a few questions about your own contract, then a verdict and advice (after a question,
+             what you already said is filled in)
   /cancel    stop a checkup
   /topics    what I know about
   /help      this text
@@ -34,7 +35,8 @@ class Console:
         self.stdout = stdout
         self.interactive = stdin.isatty()
         self.user_id = f"console:{_user()}"
-        #: The last answer, for `more`, and the topics offered under it, for picking one by number.
+        #: The last answer, for `more` and for a checkup that starts from what the question said, and the
+        #: topics offered under it, for picking one by number.
         self.last: Answer | None = None
         self.offered: tuple[TopicRef, ...] = ()
 
@@ -88,8 +90,13 @@ class Console:
         return "\n".join(f"  - {topic.title}  [{topic.id}]" for topic in kb.topics.values())
 
     async def checkup(self) -> None:
-        checkup = await self.service.start_checkup(self.user_id)
+        """The checkup, pre-filled with what the last question stated; `change` asks those facts too."""
+        facts = self.last.situation if self.last is not None else ()
+        checkup = await self.service.start_checkup(self.user_id, prefill=[(f.slot, f.value) for f in facts])
         self.say(checkup.step.interview.intro)
+        if checkup.step.asked:
+            said = "; ".join(_fact(checkup.step, slot, value) for slot, value in checkup.step.asked)
+            self.say(f"From your question: {said}. (Type change to answer these yourself.)")
         while not checkup.step.finished:
             self.say()
             self.say(render_question(checkup.step))
@@ -97,6 +104,9 @@ class Console:
             if line is None or line.strip().lower() in ("/quit", "/cancel"):
                 self.say("Checkup stopped. Type /checkup to start again.")
                 return
+            if line.strip().lower() == "change" and checkup.step.asked:
+                checkup = await self.service.start_checkup(self.user_id)
+                continue
             value = _choice_value(checkup.step, line.strip())
             try:
                 checkup = await self.service.answer_checkup(
@@ -108,12 +118,22 @@ class Console:
         self.say(render_result(self.service.knowledge.current.kb, checkup.step))
 
 
+def _fact(step, slot: str, value: str) -> str:
+    question = step.interview.question(slot)
+    choice = question.choice(value) if question else None
+    return choice.fact if choice else value
+
+
 def _numbered(answer: Answer) -> str:
-    """`short_text` with the offered topics as numbered lines."""
-    plain = short_text(answer).split("\n")
-    titles = {f"  - {s.title}": f"  {n}. {s.title}" for n, s in enumerate(answer.suggestions, start=1)}
-    titles.update({f"  - {s.title}  [{s.id}]": f"  {n}. {s.title}" for n, s in enumerate(answer.suggestions, start=1)})
-    return "\n".join(titles.get(line, line) for line in plain) + "\n(type a number to read that topic)"
+    """`short_text` with the offered topics numbered, so they can be picked by typing the number."""
+    numbers = {s.title: n for n, s in enumerate(answer.suggestions, start=1)}
+    lines = []
+    for line in short_text(answer).split("\n"):
+        title = line.removeprefix("  - ").split("  [")[0]
+        lines.append(f"  {numbers[title]}. {title}" if line.startswith("  - ") and title in numbers else line)
+    if answer.alternative:
+        lines.append(f"(type 1 to read \"{answer.alternative.topic.title}\" in full)")
+    return "\n".join(lines) + "\n(type a number to read that topic)"
 
 
 def _choice_value(step, typed: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from bot.engine.answers import Answer, Band, render_text
+from bot.engine.interview import InterviewError
 from bot.engine.responder import Responder
 
 NONE = "none"
@@ -30,8 +31,11 @@ REAL_HOLDOUT, REAL_TUNING, WRITTEN = "real-holdout", "real-tuning", "written"
 #: One in HOLDOUT_SHARE source URLs goes to the holdout.
 HOLDOUT_SHARE = 3
 #: What a file's `thresholds` may set, and which way each one must go.
-MINIMUMS = ("right", "declined_out_of_scope")
+MINIMUMS = ("right", "declined_out_of_scope", "slot_precision")
 MAXIMUMS = ("wrong_topic", "myth_assertions")
+SITUATIONS = "situations"
+#: The interview situation items are read for.
+SITUATION_INTERVIEW = "checkup"
 
 
 class EvalFileError(ValueError):
@@ -100,8 +104,41 @@ class PartReport:
 
 
 @dataclass
+class SituationReport:
+    """How well facts are read from messages: per slot, and whether the settled outcome matches."""
+
+    messages: int = 0
+    read_right: Counter[str] = field(default_factory=Counter)
+    read_wrong: Counter[str] = field(default_factory=Counter)
+    missed: Counter[str] = field(default_factory=Counter)
+    outcome_agrees: int = 0
+    settled: int = 0
+    settled_right: int = 0
+
+    def figures(self) -> dict[str, Any]:
+        slots = sorted(set(self.read_right) | set(self.read_wrong) | set(self.missed))
+        per_slot = {}
+        for slot in slots:
+            right, wrong, missed = self.read_right[slot], self.read_wrong[slot], self.missed[slot]
+            per_slot[slot] = {
+                "read": right + wrong,
+                "precision": round(right / (right + wrong), 4) if right + wrong else 1.0,
+                "recall": round(right / (right + missed), 4) if right + missed else 1.0,
+            }
+        return {
+            "messages": self.messages,
+            "slots": per_slot,
+            "slot_precision": min((v["precision"] for v in per_slot.values()), default=1.0),
+            "outcome_agreement": round(self.outcome_agrees / self.messages, 4) if self.messages else 1.0,
+            "settled_outcomes": self.settled,
+            "settled_right": round(self.settled_right / self.settled, 4) if self.settled else 1.0,
+        }
+
+
+@dataclass
 class Report:
     parts: dict[str, PartReport] = field(default_factory=dict)
+    situations: SituationReport | None = None
     gates: dict[str, dict[str, float]] = field(default_factory=dict)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
@@ -110,6 +147,11 @@ class Report:
         """Which gates are missed, in words."""
         missed = []
         for part, thresholds in self.gates.items():
+            if part == SITUATIONS:
+                figures = self.situations.figures() if self.situations else {}
+                missed += [f"situations slot precision {figures['slot_precision']:.1%} < {thresholds['slot_precision']:.0%}"
+                           for _ in [0] if figures and figures["slot_precision"] < thresholds.get("slot_precision", 0)]
+                continue
             figures = self.parts[part].figures()
             for name, limit in thresholds.items():
                 value = figures[name]
@@ -124,6 +166,7 @@ class Report:
     def as_json(self, show_holdout: bool = False) -> dict[str, Any]:
         return {
             "parts": {name: part.figures() for name, part in self.parts.items()},
+            "situations": self.situations.figures() if self.situations else None,
             "gates": self.gates,
             "confusion": [{"expected": e, "got": g, "count": n} for (e, g), n in self.confusion.most_common()],
             "failures": [f for f in self.failures if show_holdout or f["part"] != REAL_HOLDOUT],
@@ -175,10 +218,61 @@ def _item(path: Path, where: str, raw: Any, part: str | None, known_topics: set[
     return Item(part, raw["q"], None if topic == NONE else topic, must, must_not, source)
 
 
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise EvalFileError(f"{path}: {error}") from None
+
+
+def is_situation_set(path: Path) -> bool:
+    data = _read_yaml(path)
+    items = data.get("items") if isinstance(data, dict) else None
+    return bool(items) and isinstance(items[0], dict) and "text" in items[0]
+
+
+def evaluate_situations(responder: Responder, path: Path) -> tuple[SituationReport, dict[str, float]]:
+    """Read every message's facts and compare them with what a careful reader labelled."""
+    data = _read_yaml(path)
+    engine = responder.interviews.get(SITUATION_INTERVIEW)
+    if engine is None:
+        raise EvalFileError(f"{path}: the knowledge has no '{SITUATION_INTERVIEW}' interview to read situations for")
+    report = SituationReport()
+    for number, raw in enumerate(data.get("items") or (), start=1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
+            raise EvalFileError(f"{path}: item {number} needs a text 'text'")
+        expected = {str(k): str(v) for k, v in (raw.get("slots") or {}).items()}
+        try:
+            labelled = engine.step(expected.items())
+        except InterviewError as error:
+            raise EvalFileError(f"{path}: item {number}: {error}") from None
+        read = {f.slot: f.value for f in responder.read_situation(raw["text"], SITUATION_INTERVIEW)}
+        report.messages += 1
+        for slot, value in read.items():
+            if expected.get(slot) == value:
+                report.read_right[slot] += 1
+            else:
+                report.read_wrong[slot] += 1
+        for slot, value in expected.items():
+            report.missed[slot] += read.get(slot) != value
+            report.read_right.setdefault(slot, 0)
+        got = engine.step(read.items()).outcome
+        report.outcome_agrees += (got and got.id) == (labelled.outcome and labelled.outcome.id)
+        if got is not None:
+            report.settled += 1
+            report.settled_right += labelled.outcome is not None and got.id == labelled.outcome.id
+    return report, {k: float(v) for k, v in (data.get("thresholds") or {}).items()}
+
+
 def evaluate(responder: Responder, paths: list[Path]) -> Report:
     report = Report()
     known = set(responder.kb.topics)
     for path in paths:
+        if is_situation_set(path):
+            report.situations, thresholds = evaluate_situations(responder, path)
+            if thresholds:
+                report.gates[SITUATIONS] = thresholds
+            continue
         eval_set = load_set(path, known)
         if eval_set.thresholds:
             report.gates[eval_set.gated] = eval_set.thresholds
@@ -259,6 +353,12 @@ def render_report(report: Report, show_holdout: bool = False) -> str:
     for name, part in sorted(report.parts.items(), key=lambda kv: _ORDER.get(kv[0], 9)):
         bands = part.figures()["precision_by_band"]
         lines.append(f"  {name:13} " + "  ".join(f"{b} {v['precision']:.1%} of {v['answers']}" for b, v in bands.items()))
+    if report.situations:
+        f = report.situations.figures()
+        lines.append(f"situations: {f['messages']} messages | outcome agrees {f['outcome_agreement']:.1%} | "
+                     f"settled {f['settled_outcomes']}, right {f['settled_right']:.1%}")
+        lines += [f"  {slot:16} read {v['read']:3}  precision {v['precision']:.1%}  recall {v['recall']:.1%}"
+                  for slot, v in f["slots"].items()]
     if report.confusion:
         lines.append("confusion (expected -> got):")
         lines += [f"  {n:3}x {e} -> {g}" for (e, g), n in report.confusion.most_common()]

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from bot.engine.answers import Answer, AnswerKind
 from bot.engine.gaps import GapGroup, group_similar
@@ -44,11 +44,8 @@ class Snapshot:
 def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds()) -> Snapshot:
     """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem."""
     kb = load_knowledge(directory)
-    return Snapshot(
-        kb,
-        Responder(kb, thresholds),
-        MappingProxyType({i: InterviewEngine(interview) for i, interview in kb.interviews.items()}),
-    )
+    responder = Responder(kb, thresholds)
+    return Snapshot(kb, responder, MappingProxyType(responder.interviews))
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +185,41 @@ class Service:
         except (InterviewError, CheckupError):
             return None
 
-    async def start_checkup(self, user_id: str, guild_id: int | None = None, interview_id: str = DEFAULT_INTERVIEW) -> Checkup:
+    async def start_checkup(
+        self, user_id: str, guild_id: int | None = None, interview_id: str = DEFAULT_INTERVIEW,
+        prefill: Sequence[tuple[str, str]] = (),
+    ) -> Checkup:
+        """A new checkup; `prefill` holds the facts the member already stated, so only the rest is asked."""
         engine = self._engine(interview_id)
         session = await self.storage.start_interview(user_id, interview_id, guild_id)
-        return Checkup(session, engine.step(()))
+        try:
+            step = engine.step(prefill)
+        except InterviewError:
+            return Checkup(session, engine.step(()))  # the knowledge changed since the facts were read
+        if not step.asked:
+            return Checkup(session, step)
+        outcome = step.outcome.id if step.finished and step.outcome else None
+        saved = await self.storage.save_step(session, step.asked, finished=step.finished, outcome=outcome)
+        return Checkup(saved or session, step)
+
+    def prefill_from(self, text: str, interview_id: str = DEFAULT_INTERVIEW) -> tuple[tuple[str, str], ...]:
+        """The checkup answers a member's message states plainly."""
+        facts = self.knowledge.current.responder.read_situation(text, interview_id)
+        return tuple((fact.slot, fact.value) for fact in facts)
+
+    async def change_checkup_answer(self, session_id: str, user_id: str, version: int, slot: str) -> Checkup:
+        """Take back one answer (a pre-filled fact the member wants to correct): the checkup asks it again."""
+        current = await self.checkup(session_id, user_id)
+        if current.session.status != "open":
+            raise CheckupError("This checkup is already finished. Start a new one with /checkup.", current)
+        if current.session.version != version:
+            raise CheckupError("That button was from an earlier question; here is where you are.", current)
+        engine = self._engine(current.session.interview_id)
+        step = engine.step([(s, v) for s, v in current.step.asked if s != slot])
+        saved = await self.storage.save_step(current.session, step.asked, finished=False, outcome=None)
+        if saved is None:
+            raise CheckupError("That question was already answered; here is where you are.", await self.checkup(session_id, user_id))
+        return Checkup(saved, step)
 
     async def checkup(self, session_id: str, user_id: str) -> Checkup:
         """The stored state of a member's checkup, as it should be shown now."""

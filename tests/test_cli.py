@@ -125,3 +125,28 @@ def test_ask_json_has_short_and_understood() -> None:
     assert data["understood"] is None  # a confident answer restates nothing
     declined = json.loads(run("ask", "how do I withdraw my earnings to paypal", "--json").stdout)
     assert declined["topic"] is None and declined["understood"] is None and declined["short"]
+
+
+def test_interview_from_text_asks_only_what_is_missing_and_ends_where_answering_by_hand_does() -> None:
+    text = "client paid nothing and says he'll leave bad feedback, if I end it will my JSS drop?"
+    data = json.loads(run("interview", "--from-text", text, "--json").stdout)
+    prefilled = {slot: fact["value"] for slot, fact in data["prefilled"].items()}
+    assert prefilled and all(fact["evidence"] in text for fact in data["prefilled"].values())
+    answers = dict(prefilled)
+    while data["next"] is not None:
+        slot = data["next"]["slot"]
+        assert slot not in prefilled  # a stated fact is never asked again
+        answers[slot] = data["next"]["choices"][0]["value"]
+        given = [a for s, v in answers.items() if s not in prefilled for a in ("--answer", f"{s}={v}")]
+        data = json.loads(run("interview", "--from-text", text, *given, "--json").stdout)
+    by_hand = json.loads(run("interview", *[a for s, v in answers.items() for a in ("--answer", f"{s}={v}")], "--json").stdout)
+    assert data["outcome"] == by_hand["outcome"] and data["advice"] == by_hand["advice"]
+    assert len(data["asked"]) - len(prefilled) < len(by_hand["asked"])
+
+
+def test_ask_json_reports_the_situation_and_outcome() -> None:
+    text = "client paid nothing and says he'll leave bad feedback, if I end it will my JSS drop?"
+    data = json.loads(run("ask", text, "--json").stdout)
+    assert data["situation"] and all(v["evidence"] in text for v in data["situation"].values())
+    if data["outcome"] is not None:
+        assert data["short"].split("\n")[data["understood"] is not None].startswith("From what you wrote")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.checkup import open_checkup
+from bot.discord.checkup import FACTS, encode_facts, open_checkup
 from bot.discord.embeds import answer_embed, notice_embed, short_answer_embed, topics_embed
 from bot.discord.limits import SELECT_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, clip
 from bot.discord.replies import bot_of, guarded, member_id, reply_private
 from bot.engine.answers import Answer, AnswerKind
+from bot.knowledge.model import Interview
 
 if TYPE_CHECKING:
     from bot.discord.client import JssBot
@@ -75,23 +76,28 @@ class TopicPicker(discord.ui.DynamicItem[discord.ui.Select], template=r"jss:pick
         if answer is None:
             await reply_private(interaction, "That topic is no longer in the knowledge base.", error=True)
             return
-        await interaction.response.edit_message(content=None, embed=answer_embed(answer), view=answer_view(answer, self.question_id))
+        kb = bot_of(interaction).service.knowledge.current.kb
+        view = answer_view(answer, self.question_id, interview=kb.interviews.get(answer.interview or ""))
+        await interaction.response.edit_message(content=None, embed=answer_embed(answer), view=view)
 
 
-class StartCheckupButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jss:ck:start:(?P<interview>[a-z0-9_-]{1,64})"):
-    def __init__(self, interview_id: str) -> None:
+class StartCheckupButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"jss:ck:start:(?P<interview>[a-z0-9_-]{{1,64}})(?::(?P<facts>{FACTS}))?"):
+    """Starts the checkup, pre-filled with the facts the member's question stated (carried in the id)."""
+
+    def __init__(self, interview_id: str, facts: str = "") -> None:
         super().__init__(discord.ui.Button(
-            label="Start checkup", style=discord.ButtonStyle.primary, custom_id=f"jss:ck:start:{interview_id}",
+            label="Start checkup", style=discord.ButtonStyle.primary,
+            custom_id=f"jss:ck:start:{interview_id}" + (f":{facts}" if facts else ""),
         ))
-        self.interview_id = interview_id
+        self.interview_id, self.facts = interview_id, facts
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> StartCheckupButton:
-        return cls(match["interview"])
+        return cls(match["interview"], match["facts"] or "")
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await open_checkup(interaction, self.interview_id)
+        await open_checkup(interaction, self.interview_id, self.facts)
 
 
 class DetailsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jss:more:(?P<topic>[a-z0-9_-]{1,64})"):
@@ -146,7 +152,9 @@ def topics_view(page: int, count: int) -> discord.ui.View:
     return view
 
 
-def answer_view(answer: Answer, question_id: int | None, user_id: int | None = None) -> discord.ui.View | None:
+def answer_view(
+    answer: Answer, question_id: int | None, user_id: int | None = None, interview: Interview | None = None,
+) -> discord.ui.View | None:
     """Details, feedback and checkup buttons; under a probable answer, the other topics it may have meant."""
     view = discord.ui.View(timeout=None)
     if answer.topic is not None:
@@ -154,8 +162,9 @@ def answer_view(answer: Answer, question_id: int | None, user_id: int | None = N
     if question_id is not None:
         view.add_item(FeedbackButton(question_id, True))
         view.add_item(FeedbackButton(question_id, False))
-    if answer.interview:
-        view.add_item(StartCheckupButton(answer.interview))
+    if answer.interview and interview is not None:
+        facts = encode_facts(interview, [(f.slot, f.value) for f in answer.situation])
+        view.add_item(StartCheckupButton(answer.interview, facts))
     if answer.suggestions and question_id is not None and user_id is not None:
         view.add_item(TopicPicker(question_id, user_id, _options(answer)))
     return view if view.children else None
@@ -176,11 +185,11 @@ def suggestions_view(answer: Answer, question_id: int | None, user_id: int) -> d
     return view
 
 
-def reply_payload(answer: Answer, question_id: int | None, user_id: int) -> dict:
+def reply_payload(answer: Answer, question_id: int | None, user_id: int, interviews: Mapping[str, Interview]) -> dict:
     """What to send for an answer: an embed with buttons, or a short text (with a menu when unsure)."""
     if answer.kind is AnswerKind.ANSWER:
         payload: dict = {"embed": short_answer_embed(answer)}
-        view = answer_view(answer, question_id, user_id)
+        view = answer_view(answer, question_id, user_id, interviews.get(answer.interview or ""))
     else:
         payload = {"embed": notice_embed(answer.message)}
         view = suggestions_view(answer, question_id, user_id)
@@ -203,7 +212,7 @@ class AskCog(commands.Cog):
             question, user_id=member_id(interaction.user), via="slash", guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
         )
-        payload = reply_payload(asked.answer, asked.question_id, interaction.user.id)
+        payload = reply_payload(asked.answer, asked.question_id, interaction.user.id, self.bot.service.knowledge.current.kb.interviews)
         # A real answer helps everyone in the channel; "not sure" and declines are only for the asker.
         await interaction.response.send_message(ephemeral=not asked.answer.answered, **payload)
 
@@ -231,4 +240,5 @@ class AskCog(commands.Cog):
         )
         # The cooldown counts replies only: chatting in a help channel must not use up a member's answers.
         if (mentioned or asked.answer.answered) and self.bot.cooldown.retry_after(message.author.id) is None:
-            await message.reply(mention_author=False, **reply_payload(asked.answer, asked.question_id, message.author.id))
+            payload = reply_payload(asked.answer, asked.question_id, message.author.id, self.bot.service.knowledge.current.kb.interviews)
+            await message.reply(mention_author=False, **payload)

@@ -12,7 +12,7 @@ from discord.ext import commands, tasks
 
 from bot.config import Settings
 from bot.discord.ask import AskCog, DetailsButton, FeedbackButton, StartCheckupButton, TopicPicker, TopicsPageButton
-from bot.discord.checkup import CheckupCog, ChoiceButton, ResumeOrRestart
+from bot.discord.checkup import ChangeButton, CheckupCog, ChoiceButton, ResumeOrRestart
 from bot.discord.moderation import GapAssigner, ModerationCog, NotModerator
 from bot.discord.privacy import PrivacyCog
 from bot.discord.replies import SOMETHING_WENT_WRONG, reply_private
@@ -21,7 +21,7 @@ from bot.service import Service
 log = logging.getLogger(__name__)
 
 DYNAMIC_ITEMS = (
-    FeedbackButton, TopicPicker, DetailsButton, StartCheckupButton, TopicsPageButton, ChoiceButton, ResumeOrRestart,
+    FeedbackButton, TopicPicker, DetailsButton, StartCheckupButton, TopicsPageButton, ChoiceButton, ChangeButton, ResumeOrRestart,
     GapAssigner,
 )
 

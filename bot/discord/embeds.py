@@ -44,7 +44,9 @@ def answer_embed(answer: Answer) -> discord.Embed:
 def short_answer_embed(answer: Answer) -> discord.Embed:
     """What a member sees first: the verdict, a few sentences, one line per myth. *Details* shows the rest."""
     summary = short_detail(answer.verdict, answer.detail)
-    description = f"*{answer.understood}*\n\n{summary}" if answer.understood else summary
+    opening = [f"*{answer.understood}*"] if answer.understood else []
+    opening += [f"**{answer.situation_line}**"] if answer.situation_line else []
+    description = "\n".join(opening) + ("\n\n" if opening else "") + summary
     embed = discord.Embed(title=answer.verdict, description=description, colour=MYTH_COLOUR if answer.myths else ANSWER_COLOUR)
     if answer.myths:
         embed.add_field(
@@ -94,6 +96,8 @@ def checkup_embed(kb: KnowledgeBase, step: Step) -> discord.Embed:
         embed = discord.Embed(title=interview.title, description=description, colour=CHECKUP_COLOUR)
         if not step.asked:
             embed.add_field(name="About this checkup", value=interview.intro, inline=False)
+        else:
+            embed.add_field(name="You said", value=_facts(step), inline=False)
         embed.set_footer(text=f"Question {len(step.asked) + 1} of at most {len(interview.questions)}. Only you can see this.")
         return fit(embed)
     assert step.outcome is not None
@@ -104,9 +108,18 @@ def checkup_embed(kb: KnowledgeBase, step: Step) -> discord.Embed:
     links = _links(sources)
     if links:
         embed.add_field(name="Official pages", value=links, inline=False)
-    answered = ", ".join(f"{slot}={value}" for slot, value in step.asked)
-    embed.set_footer(text=f"Your answers: {answered} | {_footer(sources)}")
+    embed.set_footer(text=f"Your answers: {_facts(step)} | {_footer(sources)}")
     return fit(embed)
+
+
+def _facts(step: Step) -> str:
+    """The answers so far in words ("nothing paid; no feedback from the client"), never slot names."""
+    said = []
+    for slot, value in step.asked:
+        question = step.interview.question(slot)
+        choice = question.choice(value) if question else None
+        said.append(choice.fact if choice else value)
+    return "; ".join(said)
 
 
 def topics_embed(kb: KnowledgeBase, page: int, per_page: int) -> discord.Embed:

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Iterable, Mapping
 
 from bot.engine.interview import Step
+from bot.engine.situation import Fact
 from bot.knowledge.model import Caveat, Claim, KnowledgeBase, Rule, Source, Topic, Verdict
 
 ROLE_NAMES = {"member": "community member", "moderator": "moderator"}
@@ -104,6 +105,13 @@ class Answer:
     understood: str | None = None
     #: For a probable answer, the next likeliest topic, answered by its verdict: the member may have meant it.
     alternative: AlsoAnswered | None = None
+    #: The checkup's facts the member stated, in question order, and what they settle.
+    situation: tuple[Fact, ...] = ()
+    outcome: Rule | None = None
+    #: The first line for this member: their outcome, or the one or two facts it depends on.
+    situation_line: str | None = None
+    #: The checkup's advice that the stated facts already settle.
+    advice: tuple[Rule, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -172,8 +180,9 @@ def render_text(answer: Answer) -> str:
         if answer.suggestions:
             lines += ["", "Did you mean:"] + [f"  - {s.title}  [{s.id}]" for s in answer.suggestions]
         return "\n".join(lines)
-    lines = [answer.understood, ""] if answer.understood else []
-    lines += [answer.verdict, "", answer.detail]
+    lines = _opening(answer) + [answer.verdict, "", answer.detail]
+    for advice in answer.advice:
+        lines += ["", f"What to do: {advice.title}. {advice.text}"]
     for myth in answer.myths:
         lines += ["", f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}."]
         by = f", as {myth.corrected_by.attribution}, clarified" if myth.corrected_by else ""
@@ -196,6 +205,12 @@ def also_lines(answer: Answer) -> list[str]:
     return ["", "You also asked:"] + [f"  - {a.topic.title} {a.verdict}" for a in answer.also]
 
 
+def _opening(answer: Answer) -> list[str]:
+    """What comes before the verdict: what the bot understood, and what it read of the member's case."""
+    lines = [line for line in (answer.understood, answer.situation_line) if line]
+    return [*lines, ""] if lines else []
+
+
 def offered_lines(answer: Answer) -> list[str]:
     """Under a probable answer, the other topics the question may have meant, the likeliest with its verdict."""
     lines = []
@@ -211,8 +226,7 @@ def short_text(answer: Answer) -> str:
     """The reply most members want: the verdict, a few sentences, one line per myth; the rest on request."""
     if answer.kind is not AnswerKind.ANSWER:
         return render_text(answer)
-    lines = [answer.understood, ""] if answer.understood else []
-    lines += [answer.verdict]
+    lines = _opening(answer) + [answer.verdict]
     summary = short_detail(answer.verdict, answer.detail)
     if summary:
         lines += ["", summary]

@@ -70,6 +70,12 @@ class InterviewEngine:
         outcomes = {self.possible({**answers, question.slot: c.value}) for c in question.choices}
         return len(outcomes) > 1
 
+    def deciding(self, answers: Mapping[str, str]) -> tuple[Question, ...]:
+        """The open questions whose answer would still change the outcome: what the member's case turns on."""
+        open_questions = [q for q in self.interview.questions if q.slot not in answers]
+        outcomes = lambda extra: frozenset(o for o, _ in self.possible({**answers, **extra}))
+        return tuple(q for q in open_questions if len({outcomes({q.slot: c.value}) for c in q.choices}) > 1)
+
     def step(self, asked: Iterable[tuple[str, str]]) -> Step:
         """Validate the answers given so far, in order, and say what comes next."""
         asked = tuple(asked)

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 from bot.engine.classifier import train
 from bot.engine.answers import AlsoAnswered, Answer, AnswerKind, Band, answers_by_topic, topic_refs, understood_line
+from bot.engine.interview import InterviewEngine
 from bot.engine.language import looks_english
 from bot.engine.matcher import Label, Matcher, Ranking
+from bot.engine.situation import Fact, SituationReader
 from bot.engine.text import Analyzer, features, is_question, sentences
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.schema import KnowledgeError, Problem
@@ -80,6 +82,11 @@ class Responder:
         ])
         self.answers = answers_by_topic(kb)
         self.understood = {t.id: understood_line(t) for t in kb.topics.values()}
+        self.interviews = {i: InterviewEngine(interview) for i, interview in kb.interviews.items()}
+        self.situations = {i: SituationReader(interview, self.analyzer) for i, interview in kb.interviews.items()}
+        cue_problems = [(choice, why) for reader in self.situations.values() for choice, why in reader.problems]
+        if cue_problems:
+            raise KnowledgeError([Problem(choice.where, why) for choice, why in cue_problems])
 
     def rank(self, text: str) -> Ranking:
         return self.matcher.rank(text)
@@ -121,14 +128,14 @@ class Responder:
             # Several questions in one message: scored as a whole, such a message is a near tie between its
             # topics; each question on its own is clear. Answer the first, the others by their verdicts.
             (first, first_confidence), *others = asked
-            return self._answer(first, first_confidence, Band.CONFIDENT, ranking, [topic for topic, _ in others])
+            return self._answer(first, first_confidence, Band.CONFIDENT, ranking, [topic for topic, _ in others], text)
         thin = len(set(ranking.terms)) < MIN_TERMS_TO_ANSWER and ranking.lead < CLEAR_LEAD_TO_ANSWER_THIN
         if best is not None and best.kind == "topic" and not thin:
             others = [t for t, _ in asked if t != best.id]
             if confidence >= confident:
-                return self._answer(best.id, confidence, Band.CONFIDENT, ranking, others)
+                return self._answer(best.id, confidence, Band.CONFIDENT, ranking, others, text)
             if confidence >= probable:
-                return self._answer(best.id, confidence, Band.PROBABLE, ranking, others)
+                return self._answer(best.id, confidence, Band.PROBABLE, ranking, others, text)
         suggestions = [s.id for s in ranking.scored if s.kind == "topic" and s.score >= self.thresholds.suggest]
         return Answer(
             AnswerKind.NOT_SURE, confidence=confidence, message=NOT_SURE,
@@ -144,10 +151,39 @@ class Responder:
             return round(ranking.confidence, 3)
         return round(self.classifier.probabilities(features(list(ranking.terms)))[best.id], 3)
 
-    def _answer(self, topic_id: str, confidence: float, band: Band, ranking: Ranking, also: list[str]) -> Answer:
+    def read_situation(self, text: str, interview_id: str) -> tuple[Fact, ...]:
+        """The checkup facts `text` states plainly, in question order: what a checkup started from it pre-fills."""
+        reader = self.situations.get(interview_id)
+        return tuple(reader.ordered(reader.read(text))) if reader else ()
+
+    def _situated(self, answer: Answer, text: str) -> dict:
+        """The fields that apply the checkup's rules to what the member wrote, for a topic that has a checkup."""
+        if answer.interview is None or answer.interview not in self.interviews:
+            return {}
+        facts = self.read_situation(text, answer.interview)
+        if not facts:
+            return {}
+        engine = self.interviews[answer.interview]
+        step = engine.step((fact.slot, fact.value) for fact in facts)
+        said = "; ".join(self._fact_text(answer.interview, fact) for fact in facts)
+        if step.outcome is not None:
+            title = step.outcome.title
+            line = f"From what you wrote ({said}): {title[:1].lower()}{title[1:]}."
+        else:
+            decides = [q.decides or q.prompt.rstrip("?") for q in engine.deciding(step.answers)][:2]
+            line = f"From what you wrote ({said}), it depends on {' and '.join(decides)}: the checkup asks only that."
+        return {"situation": facts, "outcome": step.outcome, "situation_line": line, "advice": step.advice}
+
+    def _fact_text(self, interview_id: str, fact: Fact) -> str:
+        question = self.kb.interviews[interview_id].question(fact.slot)
+        choice = question.choice(fact.value) if question else None
+        return choice.fact if choice else fact.value
+
+    def _answer(self, topic_id: str, confidence: float, band: Band, ranking: Ranking, also: list[str], text: str = "") -> Answer:
         also_answered = tuple(AlsoAnswered(ref, self.kb.topics[ref.id].verdict) for ref in topic_refs(self.kb, also))
+        situated = self._situated(self.answers[topic_id], text)
         if band is Band.CONFIDENT:
-            return dataclasses.replace(self.answers[topic_id], confidence=confidence, also=also_answered)
+            return dataclasses.replace(self.answers[topic_id], confidence=confidence, also=also_answered, **situated)
         offered = topic_refs(self.kb, [
             s.id for s in ranking.scored
             if s.kind == "topic" and s.id != topic_id and s.id not in also and s.score >= self.thresholds.suggest
@@ -155,7 +191,7 @@ class Responder:
         alternative = AlsoAnswered(offered[0], self.kb.topics[offered[0].id].verdict) if offered else None
         return dataclasses.replace(
             self.answers[topic_id], confidence=confidence, also=also_answered, band=band,
-            understood=self.understood[topic_id], suggestions=offered, alternative=alternative,
+            understood=self.understood[topic_id], suggestions=offered, alternative=alternative, **situated,
         )
 
     def _asked_topics(self, text: str, needed: float) -> list[tuple[str, float]]:

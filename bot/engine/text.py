@@ -199,6 +199,11 @@ class Analyzer:
             negating = stemmed == NOT
         return out
 
+    def stems(self, text: str) -> list[str]:
+        """Every word of `text` typo-fixed and stemmed, negations as "not", stopwords kept: what situation cues
+        are matched on, where "paid me" must not shrink to "paid"."""
+        return [NOT if word in NEGATION_WORDS else stem(self.typos.fix(word)) for word in words(clean(text))]
+
     def terms(self, text: str) -> list[str]:
         """The matching terms of `text`: concept ids (`@jss`), the stems no concept claimed, negated ones (`!close`)."""
         stems = self._stems(words(clean(text)))

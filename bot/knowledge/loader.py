@@ -113,11 +113,17 @@ CONCEPT = Fields("concept", {
 CHOICE = Fields("choice", {
     "value": Field(IDENT, doc="the short value scripts use, like none or some"),
     "label": Field(Text(max_length=80), doc="the button text, at most 80 characters"),
+    "said": Field(Text(max_length=80), required=False,
+                  doc="the fact in a few words, as the bot repeats it: 'nothing paid'"),
+    "cues": Field(ListOf(Text(max_length=100)), required=False,
+                  doc="ways members state this fact in a question ('paid nothing', 'never paid'), read to pre-fill the checkup"),
 }, label=lambda record: f"choice '{record['value']}'" if "value" in record else "this choice")
 QUESTION = Fields("question", {
     "slot": Field(IDENT, doc="the name of the answer, like payments"),
     "prompt": Field(Text(max_length=300)),
     "help": Field(Text(max_length=600), required=False),
+    "decides": Field(Text(max_length=120), required=False,
+                     doc="what this question settles, after 'It depends on': 'whether the client leaves negative feedback'"),
     "choices": Field(ListOf(CHOICE, min_items=2, max_items=5)),
 }, label=lambda record: f"question '{record['slot']}'" if "slot" in record else "this question")
 RULE = Fields("rule", {
@@ -394,8 +400,10 @@ class _Builder:
             values = [c["value"] for c in q["choices"]]
             for value in {v for v in values if values.count(v) > 1}:
                 self.report(q.at("choices"), f"question '{q['slot']}' offers the value '{value}' twice")
-            choices = tuple(Choice(c["value"], c["label"]) for c in q["choices"])
-            questions.append(Question(q["slot"], q["prompt"], q.get("help"), choices))
+            choices = tuple(
+                Choice(c["value"], c["label"], c.get("said"), c.get("cues", ()), c.where) for c in q["choices"]
+            )
+            questions.append(Question(q["slot"], q["prompt"], q.get("help"), choices, q.get("decides")))
         valid = {q.slot: {c.value for c in q.choices} for q in questions}
         rules_seen: dict[str, Where] = {}
         outcomes = tuple(self.rule(rule, valid, claims, r["id"], rules_seen) for rule in r["outcomes"])

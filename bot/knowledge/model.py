@@ -118,6 +118,15 @@ class Concept:
 class Choice:
     value: str
     label: str
+    #: The fact in a few words, for "From what you wrote (nothing paid; ...)"; the label when not given.
+    said: str | None = None
+    #: Phrasings that state this fact in a message ("paid nothing"), read to pre-fill the checkup.
+    cues: tuple[str, ...] = ()
+    where: Where | None = None
+
+    @property
+    def fact(self) -> str:
+        return self.said or self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,8 @@ class Question:
     prompt: str
     help: str | None
     choices: tuple[Choice, ...]
+    #: What the question settles, after "It depends on"; the prompt when not given.
+    decides: str | None = None
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)

@@ -91,3 +91,21 @@ async def test_start_checkup_button_under_an_answer(harness: Harness) -> None:
     [call] = await harness.slash("ask", options={"question": "will ending an unpaid contract hurt my JSS?"})
     [started] = await harness.click(call, "jss:ck:start:checkup")
     assert started.ephemeral and "paid anything" in started.embeds[0]["description"]
+
+
+async def test_a_checkup_started_from_an_answer_skips_what_the_question_said(harness: Harness) -> None:
+    text = "client paid nothing and says he'll leave bad feedback, if I end it will my JSS drop?"
+    facts = harness.service.prefill_from(text)
+    assert facts
+    [answer] = await harness.slash("ask", options={"question": text})
+    start = next(cid for cid in answer.custom_ids if cid.startswith("jss:ck:start:"))
+    assert start.count(":") == 4  # the facts ride along in the button id
+    [call] = await harness.click(answer, start)
+    said = next(f for f in call.embeds[0]["fields"] if f["name"] == "You said")["value"]
+    interview = harness.service.knowledge.current.kb.interviews["checkup"]
+    for slot, value in facts:
+        assert interview.question(slot).choice(value).fact in said
+        assert slot_of(call) != slot  # stated facts are not asked again
+    change = next(cid for cid in call.custom_ids if cid.startswith("jss:ck:chg:") and cid.endswith(f":{facts[0][0]}"))
+    [changed] = await harness.click(call, change)
+    assert slot_of(changed) == facts[0][0]  # taken back, so asked again

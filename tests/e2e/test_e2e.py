@@ -145,6 +145,20 @@ def test_a_whole_checkup_by_button_clicks(standin: DiscordStandIn, bot: BotProce
     assert shown.embeds[0]["title"] == "This contract is left out of your JSS"
 
 
+SITUATED_ID = 500000000000000009  # a member of its own: no unfinished checkup from the other tests
+
+
+def test_an_answer_reads_the_situation_and_its_checkup_starts_there(standin: DiscordStandIn, bot: BotProcess) -> None:
+    text = "client paid nothing and says he'll leave bad feedback, if I end it will my JSS drop?"
+    response = slash(standin, "ask", question=text, user_id=SITUATED_ID)
+    [embed] = response.embeds
+    assert "From what you wrote (" in embed["description"]
+    start = next(c for c in response.custom_ids if c.startswith("jss:ck:start:checkup:"))
+    shown = click(standin, response, start, user_id=SITUATED_ID)
+    assert any(f["name"] == "You said" for f in shown.embeds[0]["fields"])
+    assert any(c.startswith("jss:ck:chg:") for c in shown.custom_ids)
+
+
 def test_a_broken_reload_is_refused_and_the_old_knowledge_answers(standin: DiscordStandIn, bot: BotProcess, workdir: Path) -> None:
     topics = workdir / "knowledge" / "topics.yaml"
     original = topics.read_text()
@@ -189,3 +203,4 @@ def test_sigkill_mid_checkup_then_the_next_click_continues(standin: DiscordStand
         assert answers == '[["payments", "none"], ["client_feedback", "negative"]]'
     finally:
         assert second.stop() == 0
+

@@ -110,3 +110,38 @@ def test_a_one_term_question_is_answered_only_when_one_topic_clearly_leads(snaps
             assert answer.kind is AnswerKind.NOT_SURE and answer.suggestions, text
         elif answer.answered:
             assert ranking.lead >= 0.5 or len(set(ranking.terms)) > 1, text
+
+
+def _stated(snapshot, settled: bool) -> tuple[list[tuple[str, str]], str]:
+    """A message that states checkup facts which do (or do not) settle an outcome, made from the shipped cues."""
+    interview = snapshot.kb.interviews["checkup"]
+    engine = snapshot.responder.interviews["checkup"]
+    for question in interview.questions:
+        for choice in question.choices:
+            if not choice.cues:
+                continue
+            facts = [(question.slot, choice.value)]
+            if (engine.step(facts).outcome is not None) == settled:
+                return facts, f"{choice.cues[0]}. will ending an unpaid contract hurt my jss?"
+    pytest.skip("no single cue settles (or leaves open) an outcome in this checkup")
+
+
+def test_an_answer_applies_the_rules_to_the_facts_stated(snapshot) -> None:
+    facts, text = _stated(snapshot, settled=True)
+    answer = snapshot.responder.respond(text)
+    assert answer.answered and [(f.slot, f.value) for f in answer.situation] == facts
+    outcome = snapshot.responder.interviews["checkup"].step(facts).outcome
+    assert answer.outcome == outcome
+    assert answer.situation_line.startswith("From what you wrote (") and outcome.title[1:] in answer.situation_line
+    assert short_text(answer).split("\n")[answer.understood is not None] == answer.situation_line
+
+
+def test_an_unsettled_case_names_what_it_depends_on(snapshot) -> None:
+    facts, text = _stated(snapshot, settled=False)
+    answer = snapshot.responder.respond(text)
+    assert answer.answered and answer.outcome is None and "it depends on" in answer.situation_line
+
+
+def test_a_general_question_gets_the_general_rule(snapshot) -> None:
+    answer = snapshot.responder.respond("will ending an unpaid contract hurt my JSS?")
+    assert answer.situation == () and answer.situation_line is None
