@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test test-slow eval bench check clean
 
 $(STAMP): pyproject.toml
+	@echo "Installing dependencies into $(VENV), about 2 minutes the first time..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = dataclasses.replace(settings, knowledge_dir=Path(args.knowledge))
     try:
         return args.handler(args, settings)
+    except BrokenPipeError:
+        # The reader went away (`python -m bot topics | head`): nothing left to say, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KnowledgeError as error:
         print(f"The knowledge in {settings.knowledge_dir} is not valid:", file=sys.stderr)
         for problem in error.problems:
@@ -52,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--knowledge", metavar="DIR", help="the knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)")
+    # SUPPRESS: a subcommand that is not given --knowledge must not reset one given before it.
+    common.add_argument("--knowledge", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)")
     top = argparse.ArgumentParser(prog="python -m bot", description=__doc__, parents=[common])
     top.set_defaults(handler=run_default)
     commands = top.add_subparsers(title="commands", metavar="COMMAND")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
+import stat
 import sys
 from typing import TextIO
 
@@ -25,7 +27,7 @@ Commands:
   /cancel    stop a checkup
   /topics    what I know about
   /help      this text
-  /quit      leave (Ctrl-D works too)"""
+  /quit      leave (Ctrl-D or Ctrl-C work too)"""
 
 
 class Console:
@@ -39,14 +41,23 @@ class Console:
         #: topics offered under it, for picking one by number.
         self.last: Answer | None = None
         self.offered: tuple[TopicRef, ...] = ()
+        #: stdin as an asyncio stream when it is a terminal or a pipe (Ctrl-C then stops the console at once,
+        #: no thread left blocked in readline); False for anything else (a file, a test's StringIO).
+        self._lines: asyncio.StreamReader | bool | None = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
 
     async def read(self, prompt: str) -> str | None:
+        """The next line, or None at end of input. Bytes that are not UTF-8 are replaced, never fatal."""
         if self.interactive:
             self.stdout.write(prompt)
             self.stdout.flush()
+        if self._lines is None:
+            self._lines = await _line_reader(self.stdin)
+        if self._lines is not False:
+            raw = await self._lines.readline()
+            return None if raw == b"" else raw.decode("utf-8", errors="replace").rstrip("\r\n")
         line = await asyncio.to_thread(self.stdin.readline)
         return None if line == "" else line.rstrip("\n")
 
@@ -107,6 +118,9 @@ class Console:
             if line.strip().lower() == "change" and checkup.step.asked:
                 checkup = await self.service.start_checkup(self.user_id)
                 continue
+            if line.strip().lower() in ("/help", "/topics"):  # commands stay commands inside a checkup
+                self.say(HELP if line.strip().lower() == "/help" else self.topics())
+                continue
             value = _choice_value(checkup.step, line.strip())
             try:
                 checkup = await self.service.answer_checkup(
@@ -116,6 +130,19 @@ class Console:
                 self.say(f"{error} Type the number or the word in brackets.")
         self.say()
         self.say(render_result(self.service.knowledge.current.kb, checkup.step))
+
+
+async def _line_reader(stream: TextIO) -> asyncio.StreamReader | bool:
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    if not (os.isatty(fileno) or stat.S_ISFIFO(os.fstat(fileno).st_mode) or stat.S_ISSOCK(os.fstat(fileno).st_mode)):
+        return False
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fileno, "rb", buffering=0, closefd=False))
+    return reader
 
 
 def _fact(step, slot: str, value: str) -> str:

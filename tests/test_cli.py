@@ -150,3 +150,9 @@ def test_ask_json_reports_the_situation_and_outcome() -> None:
     assert data["situation"] and all(v["evidence"] in text for v in data["situation"].values())
     if data["outcome"] is not None:
         assert data["short"].split("\n")[data["understood"] is not None].startswith("From what you wrote")
+
+
+@pytest.mark.parametrize("args", [("--knowledge", "/nonexistent", "kb", "check"), ("kb", "check", "--knowledge", "/nonexistent")])
+def test_knowledge_works_before_or_after_the_command(args) -> None:
+    result = run(*args)
+    assert result.returncode == 1 and "/nonexistent" in result.stdout + result.stderr

@@ -174,19 +174,20 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         raise KnowledgeError([Problem(Where(str(directory), 0, 0), "no .yaml knowledge files in this folder")])
     problems: list[Problem] = []
     documents: list[Record] = []
+    broken: set[str] = set()
     digest = hashlib.sha256()
     for path in paths:
-        record, raw = _read_file(path, problems)
+        record, raw = _read_file(path, problems, broken)
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         if record is not None:
             documents.append(record)
-    knowledge = _Builder(documents, problems).build(tuple(str(p) for p in paths), digest.hexdigest()[:16])
+    knowledge = _Builder(documents, problems, broken).build(tuple(str(p) for p in paths), digest.hexdigest()[:16])
     if problems:
         raise KnowledgeError(sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.col)))
     return knowledge
 
 
-def _read_file(path: Path, problems: list[Problem]) -> tuple[Record | None, bytes]:
+def _read_file(path: Path, problems: list[Problem], broken: set[str]) -> tuple[Record | None, bytes]:
     start = Where(str(path), 1, 1)
     try:
         raw = path.read_bytes()
@@ -227,7 +228,22 @@ def _read_file(path: Path, problems: list[Problem]) -> tuple[Record | None, byte
         ctx.problems.append(Problem(start, "the file is nested too deeply to be knowledge"))
         record = INVALID
     problems.extend(ctx.problems)
+    broken.update(ctx.broken)
     return (record if record is not INVALID else None), raw
+
+
+def _duplicate(kind: str, ident: str, first: Where, second: Where) -> tuple[Where, str]:
+    """One problem for an id defined twice, placed in the file edited last (most likely the moderator's own),
+    naming the other place and which of the two was loaded last."""
+    def modified(where: Where) -> float:
+        try:
+            return Path(where.file).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    here, there = (first, second) if modified(first) > modified(second) else (second, first)
+    order = "here is loaded last" if here is second else f"{there.file} is loaded last"
+    return here, f"{kind} id '{ident}' is also defined at {there} ({order}); ids must be unique, rename one"
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, line: str) -> str:
@@ -243,9 +259,10 @@ def _syntax_message(error: yaml.MarkedYAMLError, line: str) -> str:
 class _Builder:
     """Turns validated records into model objects and checks what spans records and files."""
 
-    def __init__(self, documents: list[Record], problems: list[Problem]) -> None:
+    def __init__(self, documents: list[Record], problems: list[Problem], broken: set[str] = frozenset()) -> None:
         self.documents = documents
         self.problems = problems
+        self.broken = broken
 
     def report(self, where: Where, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -260,7 +277,7 @@ class _Builder:
         for record in records:
             ident = record[key]
             if ident in seen:
-                self.report(record.at(key), f"{kind} id '{ident}' is already used at {seen[ident]}; ids must be unique")
+                self.report(*_duplicate(kind, ident, seen[ident], record.at(key)))
                 continue
             seen[ident] = record.at(key)
             kept.append(record)
@@ -269,6 +286,8 @@ class _Builder:
     def check_ref(self, record: Record, field: str, ident: str, kind: str, known: Mapping[str, object]) -> bool:
         if ident in known:
             return True
+        if ident in self.broken:
+            return False  # defined, but invalid: that item's own problem is the one to fix
         guess = difflib.get_close_matches(ident, list(known), n=1)
         hint = f"; did you mean '{guess[0]}'?" if guess else f"; define the {kind} or fix the id"
         self.report(record.at(field), f"'{field}' names {kind} '{ident}', which is not defined{hint}")

@@ -75,6 +75,8 @@ class Context:
     file: str
     problems: list[Problem] = field(default_factory=list)
     seen_nodes: set[int] = field(default_factory=set)
+    #: Ids of items that failed validation: a reference to one of them is not reported again as undefined.
+    broken: set[str] = field(default_factory=set)
 
     def where(self, node: yaml.Node) -> Where:
         return Where(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -269,9 +271,12 @@ class Fields(Spec):
                 record[key] = value
         for key, spec in self.fields.items():
             if spec.required and key not in record.field_where:
-                what = f" ({spec.doc})" if spec.doc else ""
+                hint = spec.doc or (spec.spec.shape if isinstance(spec.spec, OneOf) else "")
+                what = f" ({hint})" if hint else ""
                 ctx.report(node, f"{self.label(record)} is missing '{key}'{what}")
         if any(key not in record for key, spec in self.fields.items() if spec.required):
+            if isinstance(record.get("id"), str):
+                ctx.broken.add(record["id"])
             return INVALID
         return record
 

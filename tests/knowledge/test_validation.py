@@ -124,7 +124,7 @@ def test_duplicate_id_across_files_names_both_places(tmp_path: Path) -> None:
             examples: [x y, y z, z w]
         """, "b.yaml")
     found = problems(tmp_path)
-    assert any(p.startswith(f"{second}:2:") and "already used at" in p and "a.yaml" in p for p in found)
+    assert any(p.startswith(f"{second}:2:") and "is also defined at" in p and "a.yaml" in p for p in found)
 
 
 def test_reference_to_undefined_claim(tmp_path: Path) -> None:
@@ -169,7 +169,11 @@ def test_all_problems_are_reported_together(tmp_path: Path) -> None:
     text = VALID.replace("    label: The rule", "    label: no").replace("claims: [rule]", "claims: [nope]")
     text = text.replace("    examples:", "    exemples:")
     write(tmp_path, text)
-    assert len(problems(tmp_path)) >= 4
+    found = problems(tmp_path)
+    # Three mistakes, three problems: the claim broken by its label is not reported again where it is named.
+    assert len(found) == 3
+    assert any("true/false" in p for p in found) and any("'exemples'" in p for p in found)
+    assert any("missing 'examples'" in p for p in found)
 
 
 def test_aliases_are_refused_so_a_bomb_cannot_expand(tmp_path: Path) -> None:
@@ -262,3 +266,41 @@ def test_shipped_knowledge_is_valid(snapshot) -> None:
     assert kb.claims["no-money-no-jss"].verdict.value == "corrected"
     assert kb.claims["no-money-no-jss"].corrected_by == "moderator-no-earnings-rule"
     assert kb.claims["moderator-no-earnings-rule"].role == "moderator"
+
+
+def _problems(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(directory)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_missing_choice_lists_the_allowed_values(tmp_path: Path) -> None:
+    write(tmp_path, VALID.replace("    role: member\n", ""))
+    [problem] = _problems(tmp_path)
+    assert "is missing 'role' (one of: member, moderator)" in problem
+
+
+def test_an_invalid_item_is_one_problem_not_a_cascade(tmp_path: Path) -> None:
+    write(tmp_path, VALID.replace("    verdict: confirmed\n", ""))  # the rule claim, which the topic and the myth name
+    [problem] = _problems(tmp_path)
+    assert "claim 'rule' is missing 'verdict'" in problem
+
+
+def test_a_duplicate_id_is_reported_in_the_file_edited_last_and_names_the_other(tmp_path: Path) -> None:
+    import os
+    import time
+
+    shipped = write(tmp_path, VALID, "z-shipped.yaml")
+    os.utime(shipped, (time.time() - 3600, time.time() - 3600))
+    write(tmp_path, """\
+        topics:
+          - id: the-topic
+            title: Another question
+            verdict: Another answer.
+            detail: More.
+            claims: [rule]
+            examples: [a way, another way, a third way]
+        """, "a-mine.yaml")
+    [problem] = _problems(tmp_path)
+    assert problem.startswith(str(tmp_path / "a-mine.yaml")) and "z-shipped.yaml:" in problem
+    assert "is loaded last" in problem
