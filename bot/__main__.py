@@ -114,6 +114,10 @@ def parser() -> argparse.ArgumentParser:
     gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
     gaps.add_argument("--days", type=int, default=30)
     gaps.set_defaults(handler=run_kb_gaps)
+    impact = kb_commands.add_parser("impact", parents=[common], help="what an edit changes: answers to labelled questions")
+    impact.add_argument("--base", metavar="DIR", help="the knowledge to compare with (default: the last committed one)")
+    impact.add_argument("--json", action="store_true", help="machine-readable output")
+    impact.set_defaults(handler=run_kb_impact)
     return top
 
 
@@ -322,6 +326,29 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
     if merged:
         print("learned.yaml is now empty. Review the changes (git diff), then reload the bot.")
     return EXIT_OK
+
+
+def run_kb_impact(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.impact import ImpactError, committed_knowledge, compare, labelled_questions, render
+
+    work = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    try:
+        if args.base:
+            base = build_snapshot(Path(args.base), settings.thresholds)
+        else:
+            with committed_knowledge(settings.knowledge_dir) as folder:
+                base = build_snapshot(folder, settings.thresholds)
+    except ImpactError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KnowledgeError as error:
+        print("The base knowledge is not valid, so there is nothing to compare with:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    impact = compare(base.responder, work.responder, labelled_questions(list(EVAL_FILES), work.kb))
+    print(json.dumps(impact.as_json(), indent=2, ensure_ascii=False) if args.json else render(impact))
+    return EXIT_UNUSABLE if impact.wrong else EXIT_OK
 
 
 def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,158 @@
+"""`python -m bot kb impact`: what an edit to the knowledge changes, before anyone else sees it.
+
+A moderator adds a topic, a cue or a few examples; `kb check` says the files are valid, but not whether
+questions that used to get the right answer now get another. This compares the working knowledge with a
+base (the last committed one, or `--base DIR`) over every labelled question we have: the eval sets and the
+phrasings moderators taught. It lists the topics added, removed or changed, and every question whose
+answer moved (another topic, declined or no longer declined, another confidence band). Only a labelled
+question moving to a wrong topic is a failure: a new topic taking questions nobody labelled is the point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from bot.engine.answers import Answer
+from bot.engine.responder import Responder
+from bot.knowledge.model import KnowledgeBase
+
+NONE = "none"
+
+
+class ImpactError(ValueError):
+    """The comparison cannot be made (no base to compare with); the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    question: str
+    expected: str | None  # a topic id, or None when the bot should decline
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    question: str
+    expected: str | None
+    origin: str
+    before: str
+    after: str
+
+    @property
+    def wrong(self) -> bool:
+        """Moved to a topic other than the expected one (a decline is never wrong here, only less helpful)."""
+        after, before = self.after.split(" ")[0], self.before.split(" ")[0]
+        return after not in (NONE, self.expected or NONE) and after != before
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    moved: tuple[Moved, ...]
+    questions: int
+
+    @property
+    def wrong(self) -> tuple[Moved, ...]:
+        return tuple(m for m in self.moved if m.wrong)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "topics": {"added": list(self.added), "removed": list(self.removed), "changed": list(self.changed)},
+            "questions": self.questions,
+            "moved": [dataclasses.asdict(m) | {"wrong": m.wrong} for m in self.moved],
+            "wrong": len(self.wrong),
+        }
+
+
+def labelled_questions(eval_files: list[Path], kb: KnowledgeBase) -> list[Labelled]:
+    """Every question whose right answer we know: eval items (any part) and taught phrasings."""
+    found: list[Labelled] = []
+    for path in eval_files:
+        if not path.exists():
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for section in ("items", "tuning", "holdout"):
+            for item in data.get(section) or ():
+                if isinstance(item, dict) and isinstance(item.get("q"), str):
+                    topic = item.get("topic")
+                    found.append(Labelled(item["q"], None if topic in (None, NONE) else str(topic), path.name))
+    found += [Labelled(entry.phrasing, entry.topic, "learned") for entry in kb.learned]
+    return found
+
+
+def _outcome(answer: Answer) -> str:
+    if answer.answered and answer.topic is not None:
+        return f"{answer.topic.id} ({answer.band.value})"
+    return NONE
+
+
+def compare(base: Responder, work: Responder, questions: list[Labelled]) -> Impact:
+    base_topics, work_topics = base.kb.topics, work.kb.topics
+
+    def content(topic: object) -> object:
+        return dataclasses.replace(topic, where=None)  # type: ignore[type-var]
+
+    moved = []
+    for item in questions:
+        before, after = _outcome(base.respond(item.question)), _outcome(work.respond(item.question))
+        if before != after:
+            moved.append(Moved(item.question, item.expected, item.origin, before, after))
+    return Impact(
+        added=tuple(t for t in work_topics if t not in base_topics),
+        removed=tuple(t for t in base_topics if t not in work_topics),
+        changed=tuple(t for t in work_topics if t in base_topics and content(work_topics[t]) != content(base_topics[t])),
+        moved=tuple(moved),
+        questions=len(questions),
+    )
+
+
+def render(impact: Impact, limit: int = 40) -> str:
+    lines = [f"topics added: {', '.join(impact.added) or '-'}; removed: {', '.join(impact.removed) or '-'}; "
+             f"changed: {', '.join(impact.changed) or '-'}",
+             f"{len(impact.moved)} of {impact.questions} labelled questions get another answer; "
+             f"{len(impact.wrong)} now get a wrong topic"]
+    if impact.moved:
+        lines.append(f"{'':2}{'before':38} {'after':38} {'expected':26} question")
+        ordered = sorted(impact.moved, key=lambda m: not m.wrong)
+        for m in ordered[:limit]:
+            mark = "!!" if m.wrong else "  "
+            question = m.question.replace("\n", " ")
+            lines.append(f"{mark}{m.before[:37]:38} {m.after[:37]:38} {(m.expected or NONE)[:25]:26} {question[:70]}")
+        if len(ordered) > limit:
+            lines.append(f"  ...and {len(ordered) - limit} more (--json lists them all)")
+    lines.append("FAIL: labelled questions moved to a wrong topic (marked !!)" if impact.wrong else "OK")
+    return "\n".join(lines)
+
+
+@contextmanager
+def committed_knowledge(directory: Path, revision: str = "HEAD") -> Iterator[Path]:
+    """The knowledge folder as git last committed it, in a temporary folder."""
+    directory = directory.resolve()
+    try:
+        top = subprocess.run(["git", "-C", str(directory), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        relative = directory.relative_to(Path(top).resolve()).as_posix()
+        listing = subprocess.run(["git", "-C", top, "ls-tree", "--name-only", f"{revision}:{relative}"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        raise ImpactError(f"{directory} has no committed version to compare with; give one with --base DIR") from None
+    folder = Path(tempfile.mkdtemp(prefix="kb-base-"))
+    try:
+        for name in listing:
+            if name.endswith((".yaml", ".yml")):
+                blob = subprocess.run(["git", "-C", top, "show", f"{revision}:{relative}/{name}"], capture_output=True, check=True)
+                (folder / name).write_bytes(blob.stdout)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
