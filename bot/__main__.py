@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -71,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--explain", action="store_true", help="show why the topic matched")
+    ask.add_argument("--record", action="store_true",
+                     help="record the question like a member's (kb gaps lists it if unanswered); off by default")
     ask.set_defaults(handler=run_ask)
 
     interview = commands.add_parser("interview", parents=[common], help="run the checkup non-interactively")
@@ -112,13 +115,32 @@ def parser() -> argparse.ArgumentParser:
     merge.add_argument("directory", nargs="?", metavar="DIR")
     merge.set_defaults(handler=run_kb_merge)
     gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
-    gaps.add_argument("--days", type=int, default=30)
+    gaps.add_argument("--days", type=positive_days, default=30, help="how far back (1 to 36500 days)")
     gaps.set_defaults(handler=run_kb_gaps)
     impact = kb_commands.add_parser("impact", parents=[common], help="what an edit changes: answers to labelled questions")
     impact.add_argument("--base", metavar="DIR", help="the knowledge to compare with (default: the last committed one)")
     impact.add_argument("--json", action="store_true", help="machine-readable output")
     impact.set_defaults(handler=run_kb_impact)
     return top
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Member text for an operator's terminal: escape sequences and other control characters made visible,
+    so a question cannot recolour, move or clear the screen."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+def positive_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
+    if not 1 <= days <= 36_500:
+        raise argparse.ArgumentTypeError(f"{days} is not between 1 and 36500 days")
+    return days
 
 
 def open_service(settings: Settings, work: Callable[[Service], Awaitable[int]]) -> int:
@@ -174,7 +196,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     async def work(service: Service) -> int:
-        asked = await service.ask(args.question, user_id="cli", via="cli")
+        asked = await service.ask(args.question, user_id="cli", via="cli", record=args.record)
         answer = asked.answer
         if args.json:
             print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
@@ -357,7 +379,7 @@ def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
         if not groups:
             print(f"No unanswered questions in the last {args.days} days.")
         for group in groups:
-            print(f"{group.count:4}x  {group.example}")
+            print(f"{group.count:4}x  {terminal_safe(group.example)}")
         return EXIT_OK
 
     return open_service(settings, work)

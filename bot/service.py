@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 from bot.engine.answers import Answer, AnswerKind
-from bot.engine.gaps import GapGroup, group_similar
+from bot.engine.gaps import GapGroup, group_similar, is_junk
 from bot.engine.interview import InterviewEngine, InterviewError, Step
 from bot.engine.responder import Responder, Thresholds
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -143,19 +143,20 @@ class Service:
 
     async def ask(
         self, text: str, *, user_id: str, via: str, guild_id: int | None = None, channel_id: int | None = None,
-        unprompted: bool = False,
+        unprompted: bool = False, record: bool = True,
     ) -> Asked:
         """Answer and record. Unprompted (a help channel), only a real question the bot could not answer is
-        worth a moderator's attention, so chatter it stays quiet about is not recorded."""
+        worth a moderator's attention, so chatter it stays quiet about is not recorded; `record=False` (a
+        script's or a moderator's try-out) records nothing."""
         snapshot = self.knowledge.current
         answer = snapshot.responder.respond(text, unprompted=unprompted)
-        worth_recording = answer.answered or not unprompted or "?" in text
+        worth_recording = record and (answer.answered or not unprompted or "?" in text)
         if answer.kind is AnswerKind.INVALID or not worth_recording:
             return Asked(answer, None)
         question_id = await self.storage.record_question(
             user_id=user_id, text=text, kind=answer.kind.value, topic_id=answer.topic.id if answer.topic else None,
             confidence=answer.confidence, knowledge=snapshot.kb.digest, via=via, guild_id=guild_id,
-            channel_id=channel_id,
+            channel_id=channel_id, decline=answer.decline,
         )
         return Asked(answer, question_id)
 
@@ -313,8 +314,17 @@ class Service:
         return await asyncio.to_thread(self.knowledge.check)
 
     async def gaps(self, days: int, guild_id: int | None = None) -> list[GapGroup]:
-        rows = await self.storage.unanswered(days, guild_id)
-        return group_similar([(q.id, q.text) for q in rows], self.knowledge.current.responder.analyzer.terms)
+        """What members asked that the knowledge could not answer, grouped: only real questions (no commands,
+        ids or fragments), and only those the current knowledge still cannot answer (taught ones drop off)."""
+        snapshot = self.knowledge.current
+        in_domain = [d.id for d in snapshot.kb.declines.values() if d.in_domain]
+        rows = await self.storage.unanswered(days, guild_id, in_domain)
+        names = set(snapshot.kb.topics) | set(snapshot.kb.declines)
+        still_open = [
+            (q.id, q.text) for q in rows
+            if not is_junk(q.text, names) and (q.helpful is False or not snapshot.responder.respond(q.text).answered)
+        ]
+        return group_similar(still_open, snapshot.responder.analyzer.terms)
 
     async def stats(self, days: int, guild_id: int | None = None) -> dict[str, Any]:
         return await self.storage.stats(days, guild_id)

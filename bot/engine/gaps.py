@@ -7,6 +7,19 @@ from typing import Callable, Sequence
 
 #: Two questions belong together when they share at least this share of their terms (Jaccard).
 SIMILAR = 0.5
+#: Fewer words than this is a fragment ("2", "help?"), not a question a moderator can act on.
+MIN_WORDS = 3
+
+
+def is_junk(text: str, names: set[str]) -> bool:
+    """Commands, ids and fragments typed where a question was expected: not knowledge gaps."""
+    stripped = text.strip()
+    return (
+        stripped.startswith(("/", "!"))
+        or stripped.lower() in names
+        or len(stripped.split()) < MIN_WORDS
+        or not any(c.isalpha() for c in stripped)
+    )
 
 
 @dataclass(frozen=True, slots=True)

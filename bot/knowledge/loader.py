@@ -104,6 +104,8 @@ TOPIC = Fields("topic", {
 DECLINE = Fields("decline", {
     "id": Field(IDENT),
     "reply": Field(Text(max_length=1000), doc="what the bot says instead of an answer"),
+    "scope": Field(OneOf("in-domain", "outside"), required=False,
+                   doc="in-domain: questions we should cover one day, listed by kb gaps; outside (the default): never"),
     "examples": Field(ListOf(Text(max_length=500), min_items=3), doc="at least 3 ways members ask this"),
 })
 CONCEPT = Fields("concept", {
@@ -404,7 +406,7 @@ class _Builder:
 
     @staticmethod
     def decline(r: Record) -> Decline:
-        return Decline(r["id"], r["reply"], r["examples"], r.where)
+        return Decline(r["id"], r["reply"], r["examples"], r.where, r.get("scope") == "in-domain")
 
     def concepts(self) -> dict[str, Concept]:
         # Terms shared by two concepts are found by the engine's analyzer, which compares them as it reads

@@ -103,6 +103,8 @@ class Decline:
     reply: str
     examples: tuple[str, ...]
     where: Where
+    #: In our domain, only not covered yet: questions declined this way are knowledge gaps.
+    in_domain: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Iterable, Sequence
 
 import aiosqlite
 
@@ -116,12 +116,12 @@ class Storage:
 
     async def record_question(
         self, *, user_id: str, text: str, kind: str, topic_id: str | None, confidence: float, knowledge: str,
-        via: str, guild_id: int | None = None, channel_id: int | None = None,
+        via: str, guild_id: int | None = None, channel_id: int | None = None, decline: str | None = None,
     ) -> int:
         cursor = await self._write(
-            "INSERT INTO questions (asked_at, user_id, guild_id, channel_id, via, text, kind, topic_id, confidence, knowledge)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (stamp(now()), user_id, guild_id, channel_id, via, text, kind, topic_id, confidence, knowledge),
+            "INSERT INTO questions (asked_at, user_id, guild_id, channel_id, via, text, kind, topic_id, confidence,"
+            " knowledge, decline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (stamp(now()), user_id, guild_id, channel_id, via, text, kind, topic_id, confidence, knowledge, decline),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -142,14 +142,18 @@ class Storage:
         rows = await self._rows(f"{_QUESTION_WITH_FEEDBACK} WHERE q.id = ? GROUP BY q.id", (question_id,))
         return _asked(rows[0]) if rows else None
 
-    async def unanswered(self, days: int, guild_id: int | None = None) -> list[AskedQuestion]:
-        """Questions the bot could not answer, or whose answer someone found not helpful."""
+    async def unanswered(
+        self, days: int, guild_id: int | None = None, gap_declines: Sequence[str] = (),
+    ) -> list[AskedQuestion]:
+        """Questions the bot could not answer (or declined with one of `gap_declines`, which are in our domain),
+        or whose answer someone found not helpful."""
         since = stamp(now() - timedelta(days=days))
+        marks = ",".join("?" * len(gap_declines)) or "NULL"
         rows = await self._rows(
             f"{_QUESTION_WITH_FEEDBACK}"
             " WHERE q.asked_at >= ? AND q.text IS NOT NULL AND q.dismissed = 0 AND (? IS NULL OR q.guild_id = ?)"
-            " GROUP BY q.id HAVING q.kind = 'not-sure' OR helpful = 0 ORDER BY q.id",
-            (since, guild_id, guild_id),
+            f" GROUP BY q.id HAVING q.kind = 'not-sure' OR helpful = 0 OR q.decline IN ({marks}) ORDER BY q.id",
+            (since, guild_id, guild_id, *gap_declines),
         )
         return [_asked(r) for r in rows]
 

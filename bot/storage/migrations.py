@@ -69,6 +69,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE questions ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0 CHECK (dismissed IN (0, 1));
     """,
+    # 3: which decline a declined question got, so in-domain declines can count as knowledge gaps.
+    """
+    ALTER TABLE questions ADD COLUMN decline TEXT;
+    """,
 )
 
 
