@@ -117,6 +117,10 @@ def parser() -> argparse.ArgumentParser:
     gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
     gaps.add_argument("--days", type=positive_days, default=30, help="how far back (1 to 36500 days)")
     gaps.set_defaults(handler=run_kb_gaps)
+    graph = kb_commands.add_parser("graph", parents=[common], help="the checkup as a diagram (Mermaid or SVG)")
+    graph.add_argument("--interview", default=DEFAULT_INTERVIEW, metavar="ID")
+    graph.add_argument("--svg", metavar="FILE", help="also write an SVG picture to FILE")
+    graph.set_defaults(handler=run_kb_graph)
     impact = kb_commands.add_parser("impact", parents=[common], help="what an edit changes: answers to labelled questions")
     impact.add_argument("--base", metavar="DIR", help="the knowledge to compare with (default: the last committed one)")
     impact.add_argument("--json", action="store_true", help="machine-readable output")
@@ -347,6 +351,22 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{file}: {count} phrasing(s) added to the topics' examples")
     if merged:
         print("learned.yaml is now empty. Review the changes (git diff), then reload the bot.")
+    return EXIT_OK
+
+
+def run_kb_graph(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.engine.diagram import flow, mermaid, svg
+
+    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    engine = snapshot.interviews.get(args.interview)
+    if engine is None:
+        print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
+        return EXIT_USAGE
+    diagram = flow(engine)
+    print(mermaid(diagram))
+    if args.svg:
+        Path(args.svg).write_text(svg(diagram), encoding="utf-8")
+        print(f"%% SVG written to {args.svg}", file=sys.stderr)
     return EXIT_OK
 
 
