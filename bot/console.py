@@ -98,7 +98,7 @@ class Console:
 
     def topics(self) -> str:
         kb = self.service.knowledge.current.kb
-        return "\n".join(f"  - {topic.title}  [{topic.id}]" for topic in kb.topics.values())
+        return "\n".join(f"  - {topic.title}" for topic in kb.topics.values())
 
     async def checkup(self) -> None:
         """The checkup, pre-filled with what the last question stated; `change` asks those facts too."""
@@ -127,7 +127,7 @@ class Console:
                     checkup.session.id, self.user_id, checkup.session.version, value
                 )
             except CheckupError as error:
-                self.say(f"{error} Type the number or the word in brackets.")
+                self.say(f"{error} Type the number of your answer.")
         self.say()
         self.say(render_result(self.service.knowledge.current.kb, checkup.step))
 
@@ -156,7 +156,7 @@ def _numbered(answer: Answer) -> str:
     numbers = {s.title: n for n, s in enumerate(answer.suggestions, start=1)}
     lines = []
     for line in short_text(answer).split("\n"):
-        title = line.removeprefix("  - ").split("  [")[0]
+        title = line.removeprefix("  - ")
         lines.append(f"  {numbers[title]}. {title}" if line.startswith("  - ") and title in numbers else line)
     if answer.alternative:
         lines.append(f"(type 1 to read \"{answer.alternative.topic.title}\" in full)")

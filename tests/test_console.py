@@ -77,3 +77,15 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     process.stdout.close()  # like `| head -0`: the reader is gone before the first line
     assert process.wait(timeout=60) == 0
     assert b"Traceback" not in process.stderr.read()
+
+
+def test_the_console_shows_readable_names_never_ids(tmp_path: Path) -> None:
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(ROOT / "knowledge")
+    ids = {t for t in kb.topics if "-" in t} | {q.slot for i in kb.interviews.values() for q in i.questions if "_" in q.slot}
+    result = _console(b"feedback?\n1\nclient paid nothing, will my jss drop?\n/checkup\n1\n1\n1\n/topics\n", tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode == 0 and "Question" in out
+    assert not [name for name in ids if name in out]
+    assert "Community Member, community member" not in out

@@ -54,7 +54,9 @@ class Citation:
 
     @property
     def attribution(self) -> str:
-        return f"{self.who}, {ROLE_NAMES[self.role]}"
+        """"Valeria, moderator"; an unnamed poster is "a community member", not "Community Member, community member"."""
+        role = ROLE_NAMES[self.role]
+        return f"a {role}" if self.who.strip().lower() == role else f"{self.who}, {role}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +180,7 @@ def render_text(answer: Answer) -> str:
     if answer.kind is not AnswerKind.ANSWER:
         lines = [answer.message]
         if answer.suggestions:
-            lines += ["", "Did you mean:"] + [f"  - {s.title}  [{s.id}]" for s in answer.suggestions]
+            lines += ["", "Did you mean:"] + [f"  - {s.title}" for s in answer.suggestions]
         return "\n".join(lines)
     lines = _opening(answer) + [answer.verdict, "", answer.detail]
     for advice in answer.advice:
@@ -272,7 +274,7 @@ def render_question(step: Step) -> str:
     lines = [f"Question {len(step.asked) + 1}: {question.prompt}"]
     if question.help:
         lines.append(f"  ({question.help})")
-    lines += [f"  {n}. {choice.label}  [{choice.value}]" for n, choice in enumerate(question.choices, start=1)]
+    lines += [f"  {n}. {choice.label}" for n, choice in enumerate(question.choices, start=1)]
     return "\n".join(lines)
 
 
