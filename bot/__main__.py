@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings
+from bot.evaluation import EVAL_FILES
 from bot.engine.answers import Answer, render_question, render_result, render_text, rule_sources, short_text
 from bot.engine.interview import InterviewError, Step
 from bot.knowledge import KnowledgeError
@@ -26,8 +27,6 @@ from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, build_snapshot, c
 from bot.storage import Storage, StorageError
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
-EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
-EVAL_FILES = (EVAL_DIR / "real.yaml", EVAL_DIR / "questions.yaml", EVAL_DIR / "situations.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:

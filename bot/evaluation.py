@@ -27,6 +27,9 @@ from bot.engine.interview import InterviewError
 from bot.engine.responder import Responder
 
 NONE = "none"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+#: The labelled sets `eval` reads by default (and `kb impact` compares over): real, written, situations.
+EVAL_FILES = (EVAL_DIR / "real.yaml", EVAL_DIR / "questions.yaml", EVAL_DIR / "situations.yaml")
 REAL_HOLDOUT, REAL_TUNING, WRITTEN = "real-holdout", "real-tuning", "written"
 #: One in HOLDOUT_SHARE source URLs goes to the holdout.
 HOLDOUT_SHARE = 3

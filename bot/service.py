@@ -8,6 +8,7 @@ uses that snapshot to the end, so every answer comes entirely from one version o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from bot.engine.answers import Answer, AnswerKind
 from bot.engine.gaps import GapGroup, group_similar, is_junk
 from bot.engine.interview import InterviewEngine, InterviewError, Step
 from bot.engine.responder import Responder, Thresholds
+from bot.evaluation import EVAL_FILES
+from bot.impact import Impact, compare, labelled_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.knowledge.learned import add_entry, learned_path, remove_entries
 from bot.knowledge.schema import Problem
@@ -312,6 +315,17 @@ class Service:
 
     async def check_knowledge(self) -> tuple[Snapshot | None, ReloadReport]:
         return await asyncio.to_thread(self.knowledge.check)
+
+    def preview_teaching(self, phrasing: str, topic_id: str) -> Impact:
+        """What teaching `phrasing` for a topic would change, over every labelled question, without teaching it.
+        Slow (it builds a second snapshot): call it off the event loop."""
+        snapshot = self.knowledge.current
+        topic = snapshot.kb.topics.get(topic_id)
+        if topic is None:
+            raise TeachError(f"There is no topic '{topic_id}'.")
+        taught = dataclasses.replace(topic, examples=(*topic.examples, phrasing))
+        kb = dataclasses.replace(snapshot.kb, topics=MappingProxyType({**snapshot.kb.topics, topic_id: taught}))
+        return compare(snapshot.responder, Responder(kb, snapshot.responder.thresholds), labelled_questions(list(EVAL_FILES), kb))
 
     async def gaps(self, days: int, guild_id: int | None = None) -> list[GapGroup]:
         """What members asked that the knowledge could not answer, grouped: only real questions (no commands,

@@ -9,6 +9,7 @@ import discord
 from bot.engine.answers import Answer, Citation, rule_sources, short_detail
 from bot.engine.gaps import GapGroup
 from bot.engine.interview import Step
+from bot.impact import Impact
 from bot.knowledge import KnowledgeBase
 from bot.discord.limits import FIELD_VALUE, clip, fit
 
@@ -137,9 +138,28 @@ def topics_embed(kb: KnowledgeBase, page: int, per_page: int) -> discord.Embed:
 def gaps_embed(groups: list[GapGroup], days: int) -> discord.Embed:
     if not groups:
         return notice_embed(f"No unanswered or unhelpful questions in the last {days} days.", title="Knowledge gaps")
-    lines = [f"**{g.count}×** {clip(g.example, 200)}" for g in groups[:20]]
+    lines = [f"**{g.count}×** {safe(clip(g.example, 200))}" for g in groups[:20]]
     more = f"\n…and {len(groups) - 20} more groups" if len(groups) > 20 else ""
     return notice_embed("\n".join(lines) + more, title=f"Knowledge gaps, last {days} days (most frequent first)")
+
+
+def impact_embed(impact: Impact, phrasing: str, title: str) -> discord.Embed:
+    """What teaching a phrasing would change: the questions whose answers move, those going wrong first."""
+    moved = sorted(impact.moved, key=lambda m: not m.wrong)
+    lines = [
+        f"{'⚠️ ' if m.wrong else ''}{safe(clip(m.question, 120))}: {m.before} → **{m.after}**"
+        + (f" (expected {m.expected})" if m.wrong else "")
+        for m in moved[:10]
+    ]
+    summary = (f"Teaching \"{safe(clip(phrasing, 200))}\" for *{safe(title)}* would change {len(impact.moved)} of "
+               f"{impact.questions} labelled answers; {len(impact.wrong)} to a wrong topic.")
+    colour = ERROR_COLOUR if impact.wrong else NOTICE_COLOUR
+    return notice_embed("\n".join([summary, "", *lines]) if lines else summary, title="Teaching preview", colour=colour)
+
+
+def safe(text: str) -> str:
+    """Text someone typed, shown in an embed as typed: no markdown, no masked links, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text)).replace("](", "]\u200b(")
 
 
 def stats_embed(stats: dict[str, Any], days: int) -> discord.Embed:

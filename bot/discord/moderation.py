@@ -7,6 +7,7 @@ command here also passes `is_moderator` on the bot's side: Manage Server, or the
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -16,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.embeds import ERROR_COLOUR, answer_embed, gaps_embed, notice_embed, stats_embed
+from bot.discord.embeds import ERROR_COLOUR, answer_embed, gaps_embed, impact_embed, notice_embed, safe, stats_embed
 from bot.discord.limits import EMBED_DESCRIPTION, SELECT_OPTIONS, clip
 from bot.discord.replies import bot_of, guarded, reply_private
 from bot.engine.responder import Responder
@@ -83,9 +84,9 @@ async def teach(interaction: discord.Interaction, question: str, topic: str) -> 
     if not taught.ok:
         lines = "\n".join(f"`{clip(str(p), 300)}`" for p in taught.problems)
         return notice_embed(clip(f"The knowledge did not validate, so nothing changed:\n{lines}", EMBED_DESCRIPTION), colour=ERROR_COLOUR)
-    lines = [f"Taught: \"{taught.phrasing}\" → `{taught.topic}`. Reloaded; no restart needed."]
+    lines = [f"Taught: \"{safe(taught.phrasing)}\" → `{taught.topic}`. Reloaded; no restart needed."]
     if not taught.added:
-        lines[0] = f"Already learned for `{taught.topic}`: \"{taught.phrasing}\"."
+        lines[0] = f"Already learned for `{taught.topic}`: \"{safe(taught.phrasing)}\"."
     if taught.conflict:
         lines.append(f"⚠ Before this, the phrasing was answered with `{taught.conflict}`: check the two topics don't overlap.")
     if not taught.answered_now:
@@ -177,13 +178,20 @@ class ModerationCog(commands.Cog):
         text = f"Forgot {removed} learned phrasing(s) and reloaded." if removed else "No learned phrasing matches that text."
         await interaction.followup.send(embed=notice_embed(text), ephemeral=True)
 
-    @kb.command(name="preview", description="See exactly how I answer a topic, before members do")
-    async def kb_preview(self, interaction: discord.Interaction, topic: str) -> None:
+    @kb.command(name="preview", description="See how I answer a topic, or what teaching it a phrasing would change")
+    @app_commands.describe(phrasing="A phrasing you might teach for this topic: see which answers it would change")
+    async def kb_preview(self, interaction: discord.Interaction, topic: str,
+                         phrasing: app_commands.Range[str, 1, 500] | None = None) -> None:
         answer = self.bot.service.topic_answer(topic)
         if answer is None:
             await interaction.response.send_message(embed=notice_embed(f"There is no topic '{topic}'.", colour=ERROR_COLOUR), ephemeral=True)
             return
-        await interaction.response.send_message(content=f"Preview of `{topic}`:", embed=answer_embed(answer), ephemeral=True)
+        if phrasing is None:
+            await interaction.response.send_message(content=f"Preview of `{topic}`:", embed=answer_embed(answer), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        impact = await asyncio.to_thread(self.bot.service.preview_teaching, phrasing, topic)
+        await interaction.followup.send(embed=impact_embed(impact, phrasing, answer.topic.title), ephemeral=True)
 
     @kb.command(name="export", description="Download the phrasings I was taught, for review")
     async def kb_export(self, interaction: discord.Interaction) -> None:

@@ -32,3 +32,13 @@ def test_an_oversized_answer_is_trimmed_into_the_limits(snapshot) -> None:
 def test_fit_shrinks_the_description_when_fields_are_not_enough() -> None:
     embed = fit(discord.Embed(title="t" * 300, description="d" * 4096).set_footer(text="f" * 2048))
     assert len(embed) <= EMBED_TOTAL and embed.description.endswith("…")
+
+
+def test_member_text_is_shown_as_typed_never_as_links_markdown_or_mentions() -> None:
+    from bot.discord.embeds import gaps_embed
+    from bot.engine.gaps import GapGroup
+
+    hostile = "[click me](http://evil.example) **bold** @everyone <@123>"
+    text = gaps_embed([GapGroup(hostile, (hostile,), (1,))], 30).description
+    assert "](http" not in text and "**bold**" not in text and "@everyone" not in text
+    assert "click me" in text and "evil.example" in text

@@ -84,3 +84,22 @@ async def test_forget_preview_and_export(harness: Harness) -> None:
     calls = await harness.slash("kb", "forget-phrasing", options={"phrasing": UNKNOWN}, permissions=MANAGE_GUILD, expect=2)
     assert "Forgot 1" in calls[-1].embeds[0]["description"]
     assert harness.service.knowledge.current.kb.learned == ()
+
+
+async def test_preview_of_a_pending_teaching_shows_its_impact_and_teaches_nothing(harness: Harness) -> None:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "eval" / "questions.yaml").read_text())
+    item = next(i for i in data["tuning"] if i["topic"] not in ("none", "escrow-on-end"))
+    topic = next(t for t in harness.service.knowledge.current.kb.topics if t != item["topic"])
+    calls = await harness.slash("kb", "preview", options={"topic": topic, "phrasing": item["q"]},
+                                permissions=MANAGE_GUILD, expect=2)
+    embed = calls[-1].embeds[0]
+    assert embed["title"] == "Teaching preview" and "labelled answers" in embed["description"]
+    assert harness.service.knowledge.current.kb.learned == ()
+    impact = harness.service.preview_teaching(item["q"], topic)
+    moved = {m.question: m for m in impact.moved}
+    if item["q"] in moved:  # the phrasing itself now goes to the other topic: a wrong move, flagged
+        assert moved[item["q"]].wrong and "⚠️" in embed["description"]
