@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.charts import stats_chart
 from bot.discord.embeds import ERROR_COLOUR, answer_embed, gaps_embed, impact_embed, notice_embed, safe, stats_embed
 from bot.discord.limits import EMBED_DESCRIPTION, SELECT_OPTIONS, clip
 from bot.discord.replies import bot_of, guarded, reply_private
@@ -223,7 +224,10 @@ class ModerationCog(commands.Cog):
     @app_commands.describe(days="How many days back to look (default 30)")
     async def kb_stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
         stats = await self.bot.service.stats(days, interaction.guild_id)
-        await interaction.response.send_message(embed=stats_embed(stats, days), ephemeral=True)
+        titles = {t.id: t.title for t in self.bot.service.knowledge.current.kb.topics.values()}
+        chart = await asyncio.to_thread(stats_chart, stats, days, titles)
+        embed = stats_embed(stats, days).set_image(url="attachment://stats.png")
+        await interaction.response.send_message(embed=embed, file=discord.File(io.BytesIO(chart), filename="stats.png"), ephemeral=True)
 
     @help_channel.command(name="add", description="Answer questions in this channel without being mentioned")
     async def help_channel_add(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:

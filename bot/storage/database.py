@@ -188,11 +188,17 @@ class Storage:
             " GROUP BY outcome ORDER BY COUNT(*) DESC",
             (since, guild_id, guild_id),
         ))
+        daily = await self._rows(
+            "SELECT substr(asked_at, 1, 10), COALESCE(topic_id, kind), COUNT(*) FROM questions"
+            f" WHERE asked_at >= ? AND {scope} GROUP BY 1, 2 ORDER BY 1",
+            (since, guild_id, guild_id),
+        )
         return {
             "questions": kinds,
             "topics": [{"topic": t, "asked": n, "helpful": h or 0, "not_helpful": u or 0} for t, n, h, u in topics],
             "checkups": checkups,
             "outcomes": outcomes,
+            "daily": [{"day": d, "label": label, "count": n} for d, label, n in daily],
         }
 
     async def purge_question_text(self, retention_days: int) -> int:

@@ -33,6 +33,8 @@ async def test_the_moderator_role_is_enough(harness: Harness) -> None:
     await harness.service.storage.set_mod_role(harness.bot.guilds[0].id, MOD_ROLE_ID)
     [call] = await harness.slash("kb", "stats", roles=[MOD_ROLE_ID])
     assert call.ephemeral and call.embeds[0]["title"] == "Last 30 days"
+    assert call.embeds[0]["image"]["url"] == "attachment://stats.png"  # the chart rides along as a file
+    assert [a["filename"] for a in call.message["attachments"]] == ["stats.png"]
 
 
 async def test_reload_with_a_broken_file_keeps_the_old_knowledge(harness: Harness, knowledge_copy: Path) -> None:
