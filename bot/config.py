@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -20,7 +21,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    discord_token: str | None = None
+    #: Never in a repr, so never in a log line or a traceback that prints the settings.
+    discord_token: str | None = field(default=None, repr=False)
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     database_path: str = "data/bot.sqlite3"
     retention_days: int = 90
@@ -39,17 +41,23 @@ class Settings:
             discord_token=_token(env),
             knowledge_dir=Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else default.knowledge_dir,
             database_path=env.get("DATABASE_PATH") or default.database_path,
-            retention_days=_number(env, "RETENTION_DAYS", int, default.retention_days, minimum=1),
-            dev_guild_id=_number(env, "DEV_GUILD_ID", int, None, minimum=1),
-            thresholds=Thresholds(
-                answer=_number(env, "ANSWER_THRESHOLD", float, default.thresholds.answer, minimum=0, maximum=1),
-                help_channel=_number(env, "HELP_CHANNEL_THRESHOLD", float, default.thresholds.help_channel, minimum=0, maximum=1),
-            ),
-            cooldown_rate=_number(env, "COOLDOWN_RATE", int, default.cooldown_rate, minimum=1),
-            cooldown_seconds=_number(env, "COOLDOWN_SECONDS", float, default.cooldown_seconds, minimum=0),
+            retention_days=_number(env, "RETENTION_DAYS", int, default.retention_days, minimum=1, maximum=36_500),
+            dev_guild_id=_number(env, "DEV_GUILD_ID", int, None, minimum=1, maximum=2**64 - 1),
+            thresholds=_thresholds(env, default.thresholds),
+            cooldown_rate=_number(env, "COOLDOWN_RATE", int, default.cooldown_rate, minimum=1, maximum=1000),
+            cooldown_seconds=_number(env, "COOLDOWN_SECONDS", float, default.cooldown_seconds, minimum=0, maximum=86_400),
             message_content=_flag(env, "MESSAGE_CONTENT", default.message_content),
             log_level=_log_level(env.get("LOG_LEVEL") or default.log_level),
         )
+
+
+def _thresholds(env: Mapping[str, str], default: Thresholds) -> Thresholds:
+    answer = _number(env, "ANSWER_THRESHOLD", float, default.answer, minimum=0, maximum=1)
+    probable = _number(env, "PROBABLE_THRESHOLD", float, min(default.probable, answer), minimum=0, maximum=1)
+    if probable > answer:
+        raise ConfigError(f"PROBABLE_THRESHOLD={probable} must not be above ANSWER_THRESHOLD={answer}")
+    help_channel = _number(env, "HELP_CHANNEL_THRESHOLD", float, default.help_channel, minimum=0, maximum=1)
+    return Thresholds(answer=answer, probable=probable, help_channel=help_channel)
 
 
 #: A bot token is three dot-separated base64 parts; anything else would only fail later, at login.
@@ -91,6 +99,8 @@ def _number(env: Mapping[str, str], name: str, kind: type, default, *, minimum=N
         value = kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a {'whole number' if kind is int else 'number'}") from None
+    if kind is float and not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} must be a finite number")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
         raise ConfigError(f"{name}={raw!r} must be {bounds}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +43,11 @@ def test_malformed_token_is_refused_before_connecting(tmp_path: Path) -> None:
     ("ANSWER_THRESHOLD", "2", "ANSWER_THRESHOLD='2' must be between 0 and 1"),
     ("MESSAGE_CONTENT", "maybe", "MESSAGE_CONTENT='maybe' must be true or false"),
     ("LOG_LEVEL", "loud", "LOG_LEVEL='loud' must be DEBUG"),
+    ("ANSWER_THRESHOLD", "nan", "ANSWER_THRESHOLD='nan' must be a finite number"),
+    ("HELP_CHANNEL_THRESHOLD", "inf", "HELP_CHANNEL_THRESHOLD='inf' must be a finite number"),
+    ("RETENTION_DAYS", "1000000", "RETENTION_DAYS='1000000' must be between 1 and 36500"),
+    ("COOLDOWN_SECONDS", "1e300", "COOLDOWN_SECONDS='1e300' must be between 0 and 86400"),
+    ("PROBABLE_THRESHOLD", "0.9", "PROBABLE_THRESHOLD=0.9 must not be above ANSWER_THRESHOLD=0.3"),
 ])
 def test_invalid_settings_name_the_setting(tmp_path: Path, name: str, value: str, needle: str) -> None:
     one_clear_line(run("ask", "jss?", env={name: value, "DATABASE_PATH": str(tmp_path / "db")}), needle)
@@ -71,16 +78,45 @@ def test_database_path_that_is_a_folder(tmp_path: Path) -> None:
     one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(tmp_path)}), "cannot")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions, so read-only cannot be simulated")
+def _without_root_powers(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """As root, file permissions are ignored; dropping these capabilities makes read-only files really so."""
+    if os.geteuid() != 0:
+        return run(*args, env=env)
+    if shutil.which("capsh") is None:
+        pytest.skip("capsh is needed to drop root's file capabilities")
+    command = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "bot", *args))
+    return subprocess.run(
+        ["capsh", "--drop=cap_dac_override,cap_dac_read_search,cap_fowner", "--", "-c", command],
+        capture_output=True, text=True, env={**os.environ, "DISCORD_TOKEN": "", **env}, cwd=ROOT, timeout=60,
+    )
+
+
 def test_read_only_database(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
     sqlite3.connect(database).close()
     database.chmod(0o444)
     tmp_path.chmod(0o555)
     try:
-        one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(database)}), "cannot use the database")
+        result = _without_root_powers("ask", "jss?", "--record", env={"DATABASE_PATH": str(database)})
+        one_clear_line(result, "read-only")
     finally:
         tmp_path.chmod(0o755)
+
+
+@pytest.mark.parametrize("setup, needle", [
+    ("PRAGMA user_version = -3", "which no bot writes"),
+    ("CREATE TABLE guild_config (x)", "tables this bot did not create"),
+])
+def test_a_database_that_is_not_ours_is_refused(tmp_path: Path, setup: str, needle: str) -> None:
+    database = tmp_path / "other.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(setup)
+    one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(database)}), needle)
+
+
+def test_a_database_path_under_a_file_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    one_clear_line(run("ask", "jss?", env={"DATABASE_PATH": str(tmp_path / "afile" / "bot.sqlite3")}), "cannot")
 
 
 async def test_a_locked_database_gives_a_clear_error(tmp_path: Path) -> None:
@@ -95,3 +131,11 @@ async def test_a_locked_database_gives_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_the_token_never_appears_in_the_settings_repr() -> None:
+    from bot.config import Settings
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz012345"
+    settings = Settings.from_env({"DISCORD_TOKEN": token})
+    assert settings.discord_token == token and token not in repr(settings) and token not in str(settings)

@@ -71,7 +71,11 @@ class Storage:
         """
         path = str(path)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StorageError(f"cannot create the folder for the database {path}: {error.strerror}; "
+                                   "set DATABASE_PATH to a path in a writable folder") from error
         connection = aiosqlite.connect(path, isolation_level=None)
         try:
             db = await connection
@@ -83,10 +87,16 @@ class Storage:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            async with db.execute("PRAGMA quick_check") as cursor:
+                verdict = (await cursor.fetchone() or ("",))[0]
+            if verdict != "ok":
+                raise StorageError(f"the file is damaged ({verdict}); restore a backup or point DATABASE_PATH at a new file")
             await migrate(db)
         except Exception as error:
             await db.close()
             reason = "another process holds a lock on it" if "locked" in str(error) else error
+            if "readonly" in str(error) or "read-only" in str(error):
+                reason = "it is read-only; give the bot write access to the file and its folder"
             raise StorageError(f"cannot use the database {path}: {reason}") from error
         return cls(db, path)
 

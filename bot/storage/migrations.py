@@ -1,7 +1,8 @@
 """Numbered schema migrations, tracked with `PRAGMA user_version`.
 
-Append a new script to MIGRATIONS to change the schema; never edit one that has shipped. Each script runs in
-one transaction together with the version bump, so a crash mid-migration leaves the old schema intact.
+Append a new script to MIGRATIONS to change the schema; never edit one that has shipped. All pending scripts
+run in one transaction together with the version bump, so a crash mid-migration leaves the old schema intact.
+Scripts are split into statements at ';', so a statement must not contain one.
 """
 
 from __future__ import annotations
@@ -81,19 +82,42 @@ class MigrationError(RuntimeError):
 
 
 async def migrate(db: aiosqlite.Connection) -> int:
-    """Bring the database up to the newest schema; returns the version it is at."""
+    """Bring the database up to the newest schema; returns the version it is at.
+
+    Everything runs in one write transaction taken before `user_version` is read (BEGIN IMMEDIATE), so
+    several processes starting together on a new file migrate it once: the others wait, then find it done.
+    """
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        current = await _version(db)
+        if current > len(MIGRATIONS):
+            raise MigrationError(
+                f"the database is at schema version {current}, newer than this bot knows ({len(MIGRATIONS)}); "
+                "upgrade the bot or point DATABASE_PATH at another file"
+            )
+        if current < 0:
+            raise MigrationError(f"the database says schema version {current}, which no bot writes; point DATABASE_PATH at another file")
+        if current == 0 and await _has_tables(db):
+            raise MigrationError("the database holds tables this bot did not create; point DATABASE_PATH at another file")
+        for script in MIGRATIONS[current:]:
+            for statement in (part.strip() for part in script.split(";")):
+                if statement:
+                    await db.execute(statement)
+        await db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        await db.execute("COMMIT")
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise
+    return len(MIGRATIONS)
+
+
+async def _version(db: aiosqlite.Connection) -> int:
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
-    current = row[0] if row else 0
-    if current > len(MIGRATIONS):
-        raise MigrationError(
-            f"the database is at schema version {current}, newer than this bot knows ({len(MIGRATIONS)}); "
-            "upgrade the bot or point DATABASE_PATH at another file"
-        )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        try:
-            await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-        except Exception:
-            await db.rollback()
-            raise
-    return len(MIGRATIONS)
+    return row[0] if row else 0
+
+
+async def _has_tables(db: aiosqlite.Connection) -> bool:
+    async with db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") as cursor:
+        row = await cursor.fetchone()
+    return bool(row and row[0])

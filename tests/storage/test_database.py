@@ -145,3 +145,23 @@ async def test_server_config(storage: Storage) -> None:
     assert await storage.mod_role(1) == 77
     await storage.record_reload(actor="mod", ok=False, digest=None, detail="k.yaml:1: broken")
     assert (await storage.reloads())[0]["detail"] == "k.yaml:1: broken"
+
+
+def test_eight_processes_starting_together_on_a_new_file_all_succeed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from bot.storage.migrations import MIGRATIONS
+    from tests.conftest import ROOT
+
+    path = tmp_path / "race.sqlite3"
+    code = ("import asyncio, sys\nfrom bot.storage import Storage\n"
+            "async def main():\n    storage = await Storage.open(sys.argv[1])\n    await storage.close()\n"
+            "asyncio.run(main())\n")
+    processes = [subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT, stderr=subprocess.PIPE)
+                 for _ in range(8)]
+    failures = [p.stderr.read().decode() for p in processes if p.wait(timeout=60) != 0]
+    assert failures == []
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
