@@ -349,7 +349,7 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
     for file, count in merged.items():
         print(f"{file}: {count} phrasing(s) added to the topics' examples")
     if merged:
-        print("learned.yaml is now empty. Review the changes (git diff), then reload the bot.")
+        print("learned.yaml is merged and removed. Review the changes (git diff), then reload the bot.")
     return EXIT_OK
 
 

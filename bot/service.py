@@ -248,7 +248,7 @@ class Service:
         try:
             step = engine.answer(current.step, value)
         except InterviewError as error:
-            raise CheckupError(f"That answer doesn't fit: {error}.", current) from None
+            raise CheckupError("That is not one of this question's answers.", current) from None
         outcome = step.outcome.id if step.finished and step.outcome else None
         saved = await self.storage.save_step(current.session, step.asked, finished=step.finished, outcome=outcome)
         if saved is None:

@@ -55,7 +55,7 @@ async def test_a_checkup_runs_by_session_and_refuses_stale_or_foreign_clicks(ser
 
 async def test_a_wrong_value_is_refused_without_moving_on(service: Service) -> None:
     checkup = await service.start_checkup("me")
-    with pytest.raises(CheckupError, match="doesn't fit"):
+    with pytest.raises(CheckupError, match="not one of this question's answers"):
         await service.answer_checkup(checkup.session.id, "me", 0, "lots")
     assert (await service.checkup(checkup.session.id, "me")).step.next.slot == "payments"
 

@@ -40,9 +40,13 @@ def read_entries(directory: Path) -> list[dict[str, Any]]:
 
 
 def write_entries(directory: Path, entries: list[dict[str, Any]]) -> None:
-    """Replace learned.yaml atomically: a crash leaves the old file or the new one, never half of one."""
-    text = HEADER + yaml.safe_dump({"learned": entries}, sort_keys=False, allow_unicode=True, width=1000)
+    """Replace learned.yaml atomically: a crash leaves the old file or the new one, never half of one.
+    With nothing left to hold, the file goes: an empty learned.yaml is clutter a moderator must wonder about."""
     path = learned_path(directory)
+    if not entries:
+        path.unlink(missing_ok=True)
+        return
+    text = HEADER + yaml.safe_dump({"learned": entries}, sort_keys=False, allow_unicode=True, width=1000)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)

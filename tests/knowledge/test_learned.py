@@ -47,6 +47,7 @@ def test_merge_adds_lines_and_keeps_every_comment(knowledge_copy: Path) -> None:
     ]
     kb = load_knowledge(knowledge_copy)
     assert kb.learned == () and read_entries(knowledge_copy) == []
+    assert not (knowledge_copy / "learned.yaml").exists()  # merged and gone, not left behind empty
     assert kb.topics["escrow-on-end"].examples[-2:] == ('who keeps the "escrow" when i quit', "escrow after ending?")
 
 
