@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,17 +78,20 @@ class Knowledge:
     def __init__(self, directory: Path | str, thresholds: Thresholds = Thresholds()) -> None:
         self.directory = Path(directory)
         self.thresholds = thresholds
+        self._reloading = threading.Lock()
         self.current = build_snapshot(self.directory, thresholds)
 
     def check(self) -> tuple[Snapshot | None, ReloadReport]:
         return check_knowledge(self.directory, self.thresholds)
 
     def reload(self) -> ReloadReport:
-        """Swap in the folder's current knowledge if it is valid; otherwise change nothing."""
-        snapshot, report = self.check()
-        if snapshot is not None:
-            self.current = snapshot
-        return report
+        """Swap in the folder's current knowledge if it is valid; otherwise change nothing. One reload at a
+        time: two racing ones could otherwise swap in an older snapshot after a newer one."""
+        with self._reloading:
+            snapshot, report = self.check()
+            if snapshot is not None:
+                self.current = snapshot
+            return report
 
 
 @dataclass(frozen=True, slots=True)

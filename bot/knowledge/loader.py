@@ -10,6 +10,8 @@ import dataclasses
 import difflib
 import hashlib
 import itertools
+import os
+import stat
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping
@@ -162,49 +164,113 @@ FILE = Fields("knowledge file", {
 
 
 def knowledge_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix in KNOWLEDGE_SUFFIXES and p.is_file())
+    return sorted(p for p in directory.iterdir() if p.suffix in KNOWLEDGE_SUFFIXES)
+
+
+#: A folder that keeps changing while it is read is refused after this many tries.
+READ_ATTEMPTS = 3
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
-    """The knowledge in `directory`, or a `KnowledgeError` naming every problem found."""
+    """The knowledge in `directory`, or a `KnowledgeError` naming every problem found.
+
+    Every file's bytes are read once, and the build uses those bytes only; if the folder changed while it
+    was read (a moderator saving a file, another reload), it is read again, so a snapshot never mixes two
+    versions of the knowledge.
+    """
     directory = Path(directory)
+    for _ in range(READ_ATTEMPTS):
+        try:
+            files, problems, seen = _read_folder(directory)
+            if _fingerprint(directory) == seen:
+                return _build(files, problems)
+        except OSError as error:
+            raise KnowledgeError([Problem(Where(str(directory), 0, 0), f"cannot read the folder: {error.strerror}")]) from None
+    raise KnowledgeError([Problem(Where(str(directory), 0, 0), "the files kept changing while they were read; try again")])
+
+
+StatKey = tuple[int, int, int] | None
+
+
+def _stat_key(path: Path) -> StatKey:
     try:
-        paths = knowledge_files(directory)
-    except OSError as error:
-        raise KnowledgeError([Problem(Where(str(directory), 0, 0), f"cannot read the folder: {error.strerror}")])
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def _fingerprint(directory: Path) -> list[tuple[Path, StatKey]]:
+    return [(path, _stat_key(path)) for path in knowledge_files(directory)]
+
+
+def _read_folder(directory: Path) -> tuple[list[tuple[Path, bytes | None]], list[Problem], list[tuple[Path, StatKey]]]:
+    """Each knowledge file's bytes (None for one that cannot be used, with the problem said), and each
+    file's state as it was just before it was read, to compare with the folder once all are read."""
+    paths = knowledge_files(directory)
     if not paths:
         raise KnowledgeError([Problem(Where(str(directory), 0, 0), "no .yaml knowledge files in this folder")])
     problems: list[Problem] = []
+    files, seen = [], []
+    for path in paths:
+        seen.append((path, _stat_key(path)))
+        files.append((path, _read_bytes(path, directory, problems)))
+    return files, problems, seen
+
+
+def _read_bytes(path: Path, directory: Path, problems: list[Problem]) -> bytes | None:
+    """A regular file inside the folder, read with its size checked first: never a device, a FIFO that would
+    block, or a link to a file elsewhere (whose content must not be echoed back in an error)."""
+    start = Where(str(path), 1, 1)
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True).relative_to(directory.resolve())
+        except (OSError, ValueError, RuntimeError):
+            problems.append(Problem(start, "is a link to something outside the knowledge folder; copy the file in instead"))
+            return None
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        problems.append(Problem(start, f"cannot read the file: {error.strerror}"))
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(start, "is not a regular file (a folder, device or pipe); remove it from the knowledge folder"))
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            problems.append(Problem(start, f"the file is {info.st_size:,} bytes; split it, files are limited to {MAX_FILE_BYTES:,}"))
+            return None
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:  # it grew while being read
+        problems.append(Problem(start, f"the file is over {MAX_FILE_BYTES:,} bytes; split it"))
+        return None
+    return raw
+
+
+def _build(files: list[tuple[Path, bytes | None]], problems: list[Problem]) -> KnowledgeBase:
     documents: list[Record] = []
     broken: set[str] = set()
     digest = hashlib.sha256()
-    for path in paths:
-        record, raw = _read_file(path, problems, broken)
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+    for path, raw in files:
+        digest.update(path.name.encode() + b"\0" + (raw or b"") + b"\0")
+        record = _parse(path, raw, problems, broken) if raw is not None else None
         if record is not None:
             documents.append(record)
-    knowledge = _Builder(documents, problems, broken).build(tuple(str(p) for p in paths), digest.hexdigest()[:16])
+    knowledge = _Builder(documents, problems, broken).build(tuple(str(p) for p, _ in files), digest.hexdigest()[:16])
     if problems:
         raise KnowledgeError(sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.col)))
     return knowledge
 
 
-def _read_file(path: Path, problems: list[Problem], broken: set[str]) -> tuple[Record | None, bytes]:
+def _parse(path: Path, raw: bytes, problems: list[Problem], broken: set[str]) -> Record | None:
     start = Where(str(path), 1, 1)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        problems.append(Problem(start, f"cannot read the file: {error.strerror}"))
-        return None, b""
-    if len(raw) > MAX_FILE_BYTES:
-        problems.append(Problem(start, f"the file is {len(raw):,} bytes; split it, files are limited to {MAX_FILE_BYTES:,}"))
-        return None, raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         problems.append(Problem(Where(str(path), line, 1), "the file is not UTF-8 text; save it as UTF-8"))
-        return None, raw
+        return None
     ctx = Context(str(path))
     try:
         node = yaml.compose(text, Loader=YAML_LOADER)
@@ -213,17 +279,17 @@ def _read_file(path: Path, problems: list[Problem], broken: set[str]) -> tuple[R
         where = Where(str(path), mark.line + 1, mark.column + 1) if mark else start
         line = text.splitlines()[where.line - 1] if 0 < where.line <= len(text.splitlines()) else ""
         problems.append(Problem(where, _syntax_message(error, line)))
-        return None, raw
+        return None
     except yaml.reader.ReaderError as error:
         line = text[: error.position].count("\n") + 1
         problems.append(Problem(Where(str(path), line, 1), f"the file has a character YAML cannot read ({error.reason})"))
-        return None, raw
+        return None
     except (yaml.YAMLError, RecursionError) as error:
         problems.append(Problem(start, f"the file cannot be read as YAML: {type(error).__name__}"))
-        return None, raw
+        return None
     if node is None:
         problems.append(Problem(start, "the file is empty; add a section such as 'topics:' or delete the file"))
-        return None, raw
+        return None
     try:
         record = FILE.convert(node, ctx, "file")
     except RecursionError:
@@ -231,7 +297,7 @@ def _read_file(path: Path, problems: list[Problem], broken: set[str]) -> tuple[R
         record = INVALID
     problems.extend(ctx.problems)
     broken.update(ctx.broken)
-    return (record if record is not INVALID else None), raw
+    return record if record is not INVALID else None
 
 
 def _duplicate(kind: str, ident: str, first: Where, second: Where) -> tuple[Where, str]:
