@@ -174,7 +174,18 @@ class Service:
         return await self.storage.record_feedback(question_id, user_id, helpful)
 
     async def forget(self, user_id: str) -> dict[str, int]:
-        return await self.storage.forget_user(user_id)
+        """Erase a member: their questions, feedback and checkups, and their words wherever they went on, the
+        phrasings taught from their questions and the audit lines that quote them."""
+        texts = await self.storage.question_texts(user_id)
+        removed = 0
+        async with self._teaching:
+            for text in texts:
+                removed += await asyncio.to_thread(remove_entries, self.knowledge.directory, " ".join(text.split()))
+            if removed:
+                await self.reload("privacy", reason="removed phrasing(s) taught from a member's questions; ")
+        await self.storage.scrub_audit([repr(" ".join(t.split())) for t in texts])
+        counts = await self.storage.forget_user(user_id)
+        return {**counts, "taught phrasings": removed}
 
     # Checkups ---------------------------------------------------------------------------------------
 

@@ -86,7 +86,13 @@ class JssBot(commands.Bot):
 
     @tasks.loop(hours=24)
     async def purge_old_questions(self) -> None:
-        purged = await self.service.storage.purge_question_text(self.settings.retention_days)
+        """Blank old question text. A failure is logged and the next day's run tries again: an exception
+        escaping a `tasks.loop` would stop it for good, and the retention promise with it."""
+        try:
+            purged = await self.service.storage.purge_question_text(self.settings.retention_days)
+        except Exception:
+            log.exception("the retention purge failed; it runs again in 24 hours")
+            return
         if purged:
             log.info("blanked the text of %d questions older than %d days", purged, self.settings.retention_days)
 

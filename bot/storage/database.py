@@ -217,6 +217,16 @@ class Storage:
         cursor = await self._write("UPDATE questions SET text = NULL WHERE asked_at < ? AND text IS NOT NULL", (cutoff,))
         return cursor.rowcount
 
+    async def question_texts(self, user_id: str) -> list[str]:
+        rows = await self._rows("SELECT DISTINCT text FROM questions WHERE user_id = ? AND text IS NOT NULL", (user_id,))
+        return [r[0] for r in rows]
+
+    async def scrub_audit(self, quoted: Sequence[str]) -> None:
+        """Take quoted member text out of the reload audit, keeping the rest of each line."""
+        async with self._transaction() as db:
+            for text in quoted:
+                await db.execute("UPDATE reloads SET detail = replace(detail, ?, '(a member''s words, removed)')", (text,))
+
     async def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete everything stored about one member, in one transaction; returns what went, by kind."""
         async with self._transaction() as db:
