@@ -32,6 +32,8 @@ class Settings:
     cooldown_seconds: float = 30.0
     message_content: bool = False
     log_level: str = "INFO"
+    #: Who may change the knowledge every server shares, besides the application's owner or team.
+    owner_ids: frozenset[int] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +50,7 @@ class Settings:
             cooldown_seconds=_number(env, "COOLDOWN_SECONDS", float, default.cooldown_seconds, minimum=0, maximum=86_400),
             message_content=_flag(env, "MESSAGE_CONTENT", default.message_content),
             log_level=_log_level(env.get("LOG_LEVEL") or default.log_level),
+            owner_ids=_ids(env, "BOT_OWNER_IDS"),
         )
 
 
@@ -71,6 +74,16 @@ def _token(env: Mapping[str, str]) -> str | None:
     if not _TOKEN.match(token):
         raise ConfigError("DISCORD_TOKEN does not look like a bot token (Bot > Reset Token in the developer portal)")
     return token
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = (env.get(name) or "").strip()
+    ids = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit() or not 0 < int(part) < 2**64:
+            raise ConfigError(f"{name} must be Discord user ids separated by commas; '{part}' is not one")
+        ids.add(int(part))
+    return frozenset(ids)
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -51,6 +51,23 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
     raise NotModerator("this command is for moderators (Manage Server, or the moderator role)")
 
 
+async def may_change_shared_knowledge(interaction: discord.Interaction) -> bool:
+    """Teaching, forgetting, exporting and reloading change (or show) the knowledge every server shares, and
+    the member text taught into it. A server's moderator may do that only while the bot serves that one
+    community; with several, only the bot's owners may, or one community could rewrite another's answers."""
+    bot = bot_of(interaction)
+    if len(bot.guilds) <= 1 or interaction.user.id in bot.settings.owner_ids:
+        return True
+    try:
+        if await bot.is_owner(interaction.user):
+            return True
+    except discord.HTTPException:
+        pass  # the application info could not be fetched: not an owner, as far as we know
+    log.warning("refused shared-knowledge command %s to user %s in guild %s",
+                interaction.command.qualified_name if interaction.command else "?", interaction.user.id, interaction.guild_id)
+    raise NotModerator("this changes the knowledge every server shares, so only the bot's owners can use it (BOT_OWNER_IDS)")
+
+
 def report_embed(report: ReloadReport, *, swapped: bool) -> discord.Embed:
     if report.ok:
         verb = "Reloaded" if swapped else "Valid"
@@ -115,10 +132,12 @@ class GapAssigner(discord.ui.DynamicItem[discord.ui.Select], template=r"jss:gap:
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await is_moderator(interaction)
+            choice = self.item.values[0] if self.item.values else IGNORE
+            if choice != IGNORE:
+                await may_change_shared_knowledge(interaction)
         except NotModerator as error:
             await reply_private(interaction, f"Sorry, {error}.", error=True)
             return
-        choice = self.item.values[0] if self.item.values else IGNORE
         service = bot_of(interaction).service
         if choice == IGNORE:
             dismissed = await service.dismiss_gap(self.question_id)
@@ -143,6 +162,7 @@ class ModerationCog(commands.Cog):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         return await is_moderator(interaction)
 
+    @app_commands.check(may_change_shared_knowledge)
     @kb.command(name="reload", description="Validate the knowledge files and swap them in (nothing changes on error)")
     async def kb_reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -166,12 +186,14 @@ class ModerationCog(commands.Cog):
             view.add_item(GapAssigner(group.ids[-1], gap_options(responder, group.example)))
         await interaction.response.send_message(embed=gaps_embed(groups, days), view=view, ephemeral=True)
 
+    @app_commands.check(may_change_shared_knowledge)
     @kb.command(name="teach", description="Teach me that a question belongs to a topic")
     @app_commands.describe(question="The question as members ask it", topic="The topic that answers it")
     async def kb_teach(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500], topic: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(embed=await teach(interaction, question, topic), ephemeral=True)
 
+    @app_commands.check(may_change_shared_knowledge)
     @kb.command(name="forget-phrasing", description="Remove a phrasing I was taught")
     async def kb_forget_phrasing(self, interaction: discord.Interaction, phrasing: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -194,6 +216,7 @@ class ModerationCog(commands.Cog):
         impact = await asyncio.to_thread(self.bot.service.preview_teaching, phrasing, topic)
         await interaction.followup.send(embed=impact_embed(impact, phrasing, answer.topic.title), ephemeral=True)
 
+    @app_commands.check(may_change_shared_knowledge)
     @kb.command(name="export", description="Download the phrasings I was taught, for review")
     async def kb_export(self, interaction: discord.Interaction) -> None:
         content = self.bot.service.learned_file()
@@ -216,6 +239,12 @@ class ModerationCog(commands.Cog):
 
     @kb_forget_phrasing.autocomplete("phrasing")
     async def phrasing_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        # discord.py does not run interaction_check or checks for autocomplete: the same checks, by hand.
+        try:
+            await is_moderator(interaction)
+            await may_change_shared_knowledge(interaction)
+        except NotModerator:
+            return []
         typed = current.lower()
         learned = [e for e in self.bot.service.knowledge.current.kb.learned if typed in e.phrasing.lower()]
         return [app_commands.Choice(name=clip(e.phrasing, 100), value=clip(e.phrasing, 100)) for e in learned[:25]]

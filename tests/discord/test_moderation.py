@@ -85,3 +85,44 @@ async def test_help_channels_are_configured_per_server(harness: Harness) -> None
     [removed] = await harness.slash("config", "help-channel", "remove", options={"channel": Typed(str(HELP_CHANNEL_ID), CHANNEL_OPTION)},
                                     permissions=MANAGE_GUILD, resolved=resolved)
     assert "Removed" in removed.embeds[0]["description"] and HELP_CHANNEL_ID not in harness.bot.help_channels
+
+
+async def _second_server(harness: Harness) -> None:
+    from tests.payloads import guild_payload
+
+    other = guild_payload()
+    other["id"] = str(int(other["id"]) + 1)
+    harness.state._add_guild_from_data(other)
+    harness.bot.owner_id = OTHER_ID  # the application's owner, as discord.py learns it at login
+    assert len(harness.bot.guilds) == 2
+
+
+async def test_with_several_servers_a_moderator_cannot_change_the_shared_knowledge(harness: Harness) -> None:
+    await _second_server(harness)
+    for path, options in ((("teach",), {"question": "a question from server A", "topic": "escrow-on-end"}),
+                          (("export",), {}), (("reload",), {}), (("forget-phrasing",), {"phrasing": "x"})):
+        [call] = await harness.slash("kb", *path, options=options, permissions=MANAGE_GUILD)
+        assert call.ephemeral and "only the bot's owners" in call.embeds[0]["description"], path
+    assert harness.service.knowledge.current.kb.learned == ()
+
+
+async def test_an_owner_can_and_autocomplete_shows_nothing_to_others(harness: Harness) -> None:
+    import dataclasses
+
+    await _second_server(harness)
+    await harness.service.teach("a phrasing only moderators may see", "escrow-on-end", "mod")
+    from unittest import mock
+
+    import discord
+
+    cog = next(c for c in harness.bot.cogs.values() if hasattr(c, "phrasing_autocomplete"))
+    member = mock.Mock(spec=discord.Interaction)
+    member.guild_id, member.client, member.command = harness.bot.guilds[0].id, harness.bot, None
+    member.permissions = discord.Permissions.none()
+    member.user = mock.Mock(id=MEMBER_ID, roles=[])
+    assert await cog.phrasing_autocomplete(member, "phrasing") == []  # not a moderator
+    member.permissions = discord.Permissions(manage_guild=True)
+    assert await cog.phrasing_autocomplete(member, "phrasing") == []  # a moderator, but of one server of two
+    harness.bot.settings = dataclasses.replace(harness.bot.settings, owner_ids=frozenset({MEMBER_ID}))
+    [call] = await harness.slash("kb", "export", permissions=MANAGE_GUILD)
+    assert "1 learned phrasing" in call.embeds[0]["description"]
