@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from collections import Counter
 
 from bot.engine.text import Analyzer, TypoFixer, clean, features, words
@@ -44,3 +46,15 @@ def test_typos_are_fixed_only_towards_known_words() -> None:
 
 def test_features_pair_neighbours_regardless_of_order() -> None:
     assert features(["end", "contract"]) == features(["contract", "end"])
+
+
+def test_stems_are_the_snowball_stems_whichever_implementation_runs() -> None:
+    """PyStemmer (C) replaces the pure-Python stemmer for speed; it must give exactly the same stems."""
+    import Stemmer
+
+    from bot.engine.text import _stemmer, stem
+
+    pinned = Path(__file__).with_name("stems.tsv").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("\t") for line in pinned if line and not line.startswith("#")]
+    assert len(pairs) >= 300 and isinstance(_stemmer, Stemmer.Stemmer)
+    assert [(word, stem(word)) for word, _ in pairs] == [(word, expected) for word, expected in pairs]
