@@ -148,7 +148,7 @@ def positive_days(text: str) -> int:
 
 def open_service(settings: Settings, work: Callable[[Service], Awaitable[int]]) -> int:
     """Run `work` with a service on the configured knowledge and database, closing the database after."""
-    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds)
+    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
 
     async def go() -> int:
         storage = await Storage.open(settings.database_path)
@@ -245,7 +245,7 @@ def situation_json(facts) -> dict[str, Any]:
 
 
 def run_interview(args: argparse.Namespace, settings: Settings) -> int:
-    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     engine = snapshot.interviews.get(args.interview)
     if engine is None:
         print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
@@ -302,7 +302,7 @@ def step_json(kb, step: Step) -> dict[str, Any]:
 
 
 def run_topics(args: argparse.Namespace, settings: Settings) -> int:
-    kb = build_snapshot(settings.knowledge_dir, settings.thresholds).kb
+    kb = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir).kb
     if args.json:
         print(json.dumps([{"id": t.id, "title": t.title, "verdict": t.verdict} for t in kb.topics.values()], indent=2))
     else:
@@ -313,7 +313,7 @@ def run_topics(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
     directory = Path(args.directory) if args.directory else settings.knowledge_dir
-    _, report = check_knowledge(directory, settings.thresholds)
+    _, report = check_knowledge(directory, settings.thresholds, settings.cache_dir)
     if not report.ok:
         for problem in report.problems:
             print(problem)
@@ -326,7 +326,7 @@ def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import EvalFileError, evaluate, render_report
 
-    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     try:
         report = evaluate(snapshot.responder, [Path(f) for f in args.files])
     except EvalFileError as error:
@@ -356,7 +356,7 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
 def run_kb_graph(args: argparse.Namespace, settings: Settings) -> int:
     from bot.engine.diagram import flow, mermaid, svg
 
-    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     engine = snapshot.interviews.get(args.interview)
     if engine is None:
         print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
@@ -372,13 +372,13 @@ def run_kb_graph(args: argparse.Namespace, settings: Settings) -> int:
 def run_kb_impact(args: argparse.Namespace, settings: Settings) -> int:
     from bot.impact import ImpactError, committed_knowledge, compare, labelled_questions, render
 
-    work = build_snapshot(settings.knowledge_dir, settings.thresholds)
+    work = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     try:
         if args.base:
-            base = build_snapshot(Path(args.base), settings.thresholds)
+            base = build_snapshot(Path(args.base), settings.thresholds, settings.cache_dir)
         else:
             with committed_knowledge(settings.knowledge_dir) as folder:
-                base = build_snapshot(folder, settings.thresholds)
+                base = build_snapshot(folder, settings.thresholds, settings.cache_dir)
     except ImpactError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

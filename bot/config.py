@@ -25,6 +25,8 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     database_path: str = "data/bot.sqlite3"
+    #: Where fits of the answer classifier are kept, so a start or reload of unchanged knowledge is quick.
+    cache_dir: Path = Path("data/cache")
     retention_days: int = 90
     dev_guild_id: int | None = None
     thresholds: Thresholds = Thresholds()
@@ -43,6 +45,7 @@ class Settings:
             discord_token=_token(env),
             knowledge_dir=Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else default.knowledge_dir,
             database_path=env.get("DATABASE_PATH") or default.database_path,
+            cache_dir=Path(env["CACHE_DIR"]) if env.get("CACHE_DIR") else default.cache_dir,
             retention_days=_number(env, "RETENTION_DAYS", int, default.retention_days, minimum=1, maximum=36_500),
             dev_guild_id=_number(env, "DEV_GUILD_ID", int, None, minimum=1, maximum=2**64 - 1),
             thresholds=_thresholds(env, default.thresholds),

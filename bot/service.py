@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
 
 from bot.engine.answers import Answer, AnswerKind
 from bot.engine.gaps import GapGroup, group_similar, is_junk
 from bot.engine.interview import InterviewEngine, InterviewError, Step
-from bot.engine.responder import Responder, Thresholds
+from bot.engine.classifier import Classifier, from_arrays, to_arrays, train, training_key
+from bot.engine.responder import Responder, Thresholds, Trainer
 from bot.evaluation import EVAL_FILES
 from bot.impact import Impact, compare, labelled_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -45,10 +49,44 @@ class Snapshot:
     interviews: Mapping[str, InterviewEngine]
 
 
-def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds()) -> Snapshot:
+#: Classifier fits kept on disk, the newest first; older ones are removed.
+CACHED_FITS = 8
+
+
+def cached_trainer(cache_dir: Path) -> Trainer:
+    """A trainer that reuses a fit of the same data from `cache_dir`: a start or reload of unchanged knowledge
+    skips training. The key covers the data, the training settings, the format and numpy's version, so a
+    stale or foreign file is never used; files are written whole (temporary name, then rename)."""
+
+    def fit(examples: Sequence[tuple[str, Iterable[str]]]) -> Classifier | None:
+        examples = list(examples)
+        path = cache_dir / f"classifier-{training_key(examples)}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                return from_arrays(arrays)
+        except (OSError, ValueError, KeyError):
+            pass
+        classifier = train(examples)
+        if classifier is not None:
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                with open(temporary, "wb") as handle:
+                    np.savez(handle, **to_arrays(classifier))
+                os.replace(temporary, path)
+                for old in sorted(cache_dir.glob("classifier-*.npz"), key=lambda p: -p.stat().st_mtime)[CACHED_FITS:]:
+                    old.unlink(missing_ok=True)
+            except OSError:
+                pass  # a cache that cannot be written only costs time
+        return classifier
+
+    return fit
+
+
+def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:
     """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem."""
     kb = load_knowledge(directory)
-    responder = Responder(kb, thresholds)
+    responder = Responder(kb, thresholds, cached_trainer(cache_dir) if cache_dir else train)
     return Snapshot(kb, responder, MappingProxyType(responder.interviews))
 
 
@@ -61,11 +99,13 @@ class ReloadReport:
     seconds: float = 0.0
 
 
-def check_knowledge(directory: Path | str, thresholds: Thresholds = Thresholds()) -> tuple[Snapshot | None, ReloadReport]:
+def check_knowledge(
+    directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None,
+) -> tuple[Snapshot | None, ReloadReport]:
     """Build a snapshot of `directory` if it is valid, and say how that went."""
     started = time.perf_counter()
     try:
-        snapshot = build_snapshot(directory, thresholds)
+        snapshot = build_snapshot(directory, thresholds, cache_dir)
     except KnowledgeError as error:
         problems = tuple(error.problems)
         return None, ReloadReport(False, None, f"{len(problems)} problem(s)", problems, time.perf_counter() - started)
@@ -75,14 +115,15 @@ def check_knowledge(directory: Path | str, thresholds: Thresholds = Thresholds()
 class Knowledge:
     """The live snapshot and how to replace it."""
 
-    def __init__(self, directory: Path | str, thresholds: Thresholds = Thresholds()) -> None:
+    def __init__(self, directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> None:
         self.directory = Path(directory)
         self.thresholds = thresholds
+        self.cache_dir = cache_dir
         self._reloading = threading.Lock()
-        self.current = build_snapshot(self.directory, thresholds)
+        self.current = build_snapshot(self.directory, thresholds, cache_dir)
 
     def check(self) -> tuple[Snapshot | None, ReloadReport]:
-        return check_knowledge(self.directory, self.thresholds)
+        return check_knowledge(self.directory, self.thresholds, self.cache_dir)
 
     def reload(self) -> ReloadReport:
         """Swap in the folder's current knowledge if it is valid; otherwise change nothing. One reload at a

@@ -20,14 +20,14 @@ log = logging.getLogger(__name__)
 
 def run_discord(settings: Settings) -> int:
     # Invalid knowledge raises here, before any connection: never a half-working bot.
-    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds)
+    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     discord.utils.setup_logging(level=logging.getLevelName(settings.log_level))
     return asyncio.run(_serve(settings, knowledge))
 
 
 def sync_commands(settings: Settings, guild_id: int | None) -> int:
     """Register the slash commands in one server (instant) or globally (up to an hour to show)."""
-    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds)
+    knowledge = Knowledge(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     discord.utils.setup_logging(level=logging.getLevelName(settings.log_level))
 
     async def sync(bot: JssBot) -> int:

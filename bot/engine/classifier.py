@@ -13,9 +13,10 @@ unit length like the matcher's vectors.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -45,6 +46,31 @@ class Classifier:
         p = np.exp(logits)
         p /= p.sum()
         return dict(zip(self.labels, p.tolist()))
+
+
+#: Bump when training or the stored arrays change: a cached classifier from another version is never used.
+FORMAT = 1
+
+
+def training_key(examples: Sequence[tuple[str, Iterable[str]]]) -> str:
+    """A digest of everything a fit depends on: the data, the settings, this module's format, numpy's version."""
+    digest = hashlib.sha256(f"{FORMAT}|{PENALTY}|{STEPS}|{LEARNING_RATE}|{MAX_LABELS}|{np.__version__}".encode())
+    for label, bag in examples:
+        digest.update(label.encode() + b"\0" + "\1".join(sorted(set(bag))).encode() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def to_arrays(classifier: Classifier) -> dict[str, np.ndarray]:
+    return {
+        "labels": np.array(classifier.labels), "columns": np.array(list(classifier.columns)),
+        "weights": classifier.weights, "bias": classifier.bias,
+    }
+
+
+def from_arrays(arrays: Mapping[str, np.ndarray]) -> Classifier:
+    columns = [str(c) for c in arrays["columns"]]
+    return Classifier(tuple(str(label) for label in arrays["labels"]), {c: i for i, c in enumerate(columns)},
+                      np.asarray(arrays["weights"]), np.asarray(arrays["bias"]))
 
 
 def train(examples: Sequence[tuple[str, Iterable[str]]]) -> Classifier | None:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
 
-from bot.engine.classifier import train
 from bot.engine.answers import AlsoAnswered, Answer, AnswerKind, Band, answers_by_topic, topic_refs, understood_line
+from bot.engine.classifier import Classifier, train
 from bot.engine.interview import InterviewEngine
 from bot.engine.language import looks_english
 from bot.engine.matcher import Label, Matcher, Ranking
@@ -61,8 +62,12 @@ class Thresholds:
     decline: float = 0.15
 
 
+Trainer = Callable[[Sequence[tuple[str, Iterable[str]]]], Classifier | None]
+
+
 class Responder:
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()) -> None:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds(), trainer: Trainer = train) -> None:
+        """`trainer` fits the classifier; the service passes one that keeps fits in a cache on disk."""
         self.kb = kb
         self.thresholds = thresholds
         corpus = [e for t in kb.topics.values() for e in (t.title, *t.examples)]
@@ -77,7 +82,7 @@ class Responder:
         labels = [Label(t.id, "topic", (t.title, *t.examples)) for t in kb.topics.values()]
         labels += [Label(d.id, "decline", d.examples) for d in kb.declines.values()]
         self.matcher = Matcher(self.analyzer, labels)
-        self.classifier = train([
+        self.classifier = trainer([
             (label.id, features(self.analyzer.terms(text))) for label in labels for text in label.examples
         ])
         self.answers = answers_by_topic(kb)
