@@ -115,6 +115,10 @@ class SituationReader:
                     cues.append(cue)
         # Longest first: "did not leave any feedback" wins over "feedback" inside the same clause.
         self.cues = sorted(cues, key=lambda c: -len(c.terms))
+        #: Cue positions in that order, by their first word: a clause is only checked for cues it could hold.
+        self._by_first: dict[str, list[int]] = {}
+        for position, cue in enumerate(self.cues):
+            self._by_first.setdefault(cue.terms[0], []).append(position)
 
     def read(self, text: str) -> dict[str, Fact]:
         """The facts `text` states plainly, by slot; a slot read two ways is left out."""
@@ -126,7 +130,8 @@ class SituationReader:
                 continue
             terms = self.analyzer.stems(clause)
             used: set[int] = set()
-            for cue in self.cues:
+            candidates = sorted({p for term in set(terms) for p in self._by_first.get(term, ())})
+            for cue in (self.cues[p] for p in candidates):
                 at = _find(terms, cue.terms, used)
                 if at is not None:
                     used.update(range(at, at + len(cue.terms)))
