@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Literal, NamedTuple
+from typing import Iterable, Literal, NamedTuple, Sequence
 
 import numpy as np
 
@@ -27,6 +27,8 @@ from bot.engine.text import Analyzer, features, is_question, sentences
 
 Kind = Literal["topic", "decline"]
 
+#: Up to this many examples the example index is also kept as arrays (see Matcher.__init__).
+DENSE_EXAMPLES = 20_000
 #: The weight of the closest example against the centroid in a label's score.
 EXAMPLE_WEIGHT = 0.5
 #: Question sentences count this many extra times: in a long story the question is what matters.
@@ -111,11 +113,16 @@ class Matcher:
                 self.example_label.append(index)
                 for feature, weight in _unit({f: self.idf[f] for f in bag}).items():
                     self.example_postings.setdefault(feature, []).append((example, weight))
-        # The example postings again as arrays: a common feature touches hundreds of examples, and adding
-        # them with numpy is the same sums in the same order (feature by feature), only not one by one.
-        self._example_arrays = {
-            f: (np.array([e for e, _ in p], dtype=np.intp), np.array([w for _, w in p])) for f, p in self.example_postings.items()
-        }
+        # Up to DENSE_EXAMPLES examples, the example postings again as arrays: a common feature touches
+        # hundreds of examples, and adding them with numpy is the same sums in the same order (feature by
+        # feature), only not one by one. Beyond that, clearing a dense array per question costs more than
+        # following the few postings of a question's selective features, so the sparse loop stays.
+        self._example_arrays: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+        if len(self.example_label) <= DENSE_EXAMPLES:
+            self._example_arrays = {
+                f: (np.array([e for e, _ in p], dtype=np.intp), np.array([w for _, w in p]))
+                for f, p in self.example_postings.items()
+            }
         # Examples are numbered label by label, so each label's examples are one slice: where each starts.
         self._label_starts = np.searchsorted(np.array(self.example_label), np.arange(len(self.labels)))
 
@@ -150,17 +157,12 @@ class Matcher:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         # The hot loop of the whole bot: locals on purpose.
         centroid_dots: defaultdict[int, float] = defaultdict(float)
-        example_dots = np.zeros(len(self.example_label))
-        centroid_postings, example_arrays = self.centroid_postings, self._example_arrays
+        centroid_postings = self.centroid_postings
         scoring = [(f, w) for f, w in weights.items() if f in self.selective] or list(weights.items())
         for feature, weight in scoring:
             for index, label_weight in centroid_postings.get(feature, ()):
                 centroid_dots[index] += weight * label_weight
-            arrays = example_arrays.get(feature)
-            if arrays is not None:
-                example_dots[arrays[0]] += weight * arrays[1]
-        # The closest example of each label (0 when none shares a feature), as before: max over its slice.
-        closest = np.maximum.reduceat(np.maximum(example_dots, 0.0), self._label_starts).tolist()
+        closest = self._closest_examples(scoring)
         scale = math.sqrt(coverage) / norm
         scored = sorted(
             (
@@ -171,6 +173,27 @@ class Matcher:
             key=lambda s: -s.score,
         )[:limit]
         return Ranking(tuple(scored), self._confidence(scored), coverage, tuple(terms))
+
+    def _closest_examples(self, scoring: list[tuple[str, float]]) -> Sequence[float] | defaultdict[int, float]:
+        """For each label, the dot product with its closest example (0 when no example shares a feature)."""
+        if self._example_arrays is not None:
+            example_dots = np.zeros(len(self.example_label))
+            for feature, weight in scoring:
+                arrays = self._example_arrays.get(feature)
+                if arrays is not None:
+                    example_dots[arrays[0]] += weight * arrays[1]
+            return np.maximum.reduceat(np.maximum(example_dots, 0.0), self._label_starts).tolist()
+        sparse_dots: defaultdict[int, float] = defaultdict(float)
+        for feature, weight in scoring:
+            for example, example_weight in self.example_postings.get(feature, ()):
+                sparse_dots[example] += weight * example_weight
+        closest: defaultdict[int, float] = defaultdict(float)
+        example_label = self.example_label
+        for example, dot in sparse_dots.items():
+            index = example_label[example]
+            if dot > closest[index]:
+                closest[index] = dot
+        return closest
 
     @staticmethod
     def _confidence(scored: list[Scored]) -> float:

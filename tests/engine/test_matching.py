@@ -139,3 +139,21 @@ def test_an_unprompted_message_must_clear_the_higher_bar(snapshot) -> None:
 def test_topic_guesses_list_every_topic_likeliest_first(snapshot) -> None:
     guesses = snapshot.responder.topic_guesses("what happens to the escrow if i end the contract")
     assert guesses[0] == "escrow-on-end" and sorted(guesses) == sorted(snapshot.kb.topics)
+
+
+def test_the_dense_and_sparse_example_index_rank_identically(snapshot, monkeypatch) -> None:
+    """Small knowledge adds example postings with numpy, large knowledge follows them one by one: the same
+    sums in the same order, so the same scores to the last bit."""
+    import yaml
+
+    import bot.engine.matcher as matcher
+    from tests.conftest import ROOT
+
+    dense = snapshot.responder.matcher
+    monkeypatch.setattr(matcher, "DENSE_EXAMPLES", 0)
+    sparse = matcher.Matcher(dense.analyzer, dense.labels)
+    assert dense._example_arrays is not None and sparse._example_arrays is None
+    data = yaml.safe_load((ROOT / "eval" / "real.yaml").read_text())
+    for item in data["items"][:200]:
+        a, b = dense.rank(item["q"], limit=50), sparse.rank(item["q"], limit=50)
+        assert (a.scored, a.confidence) == (b.scored, b.confidence)
