@@ -14,7 +14,7 @@ unit length like the matcher's vectors.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
@@ -34,10 +34,16 @@ class Classifier:
     columns: dict[str, int]
     weights: np.ndarray  # (features, labels)
     bias: np.ndarray  # (labels,)
+    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
-    def probabilities(self, bag: Iterable[str]) -> dict[str, float]:
+    def probability(self, bag: Iterable[str], label: str) -> float:
+        """How likely `label` is for a question with these features (0 for a label it was not trained on)."""
+        index = self._index.get(label)
+        return 0.0 if index is None else float(self._softmax(bag)[index])
+
+    def _softmax(self, bag: Iterable[str]) -> np.ndarray:
         unique = set(bag)
-        cols = [self.columns[f] for f in unique if f in self.columns]
+        cols = sorted(self.columns[f] for f in unique if f in self.columns)  # one summing order, every process
         logits = self.bias.copy()
         if cols:
             # Scaled by all the question's features, known or not: words no example uses dilute it.
@@ -45,11 +51,15 @@ class Classifier:
         logits -= logits.max()
         p = np.exp(logits)
         p /= p.sum()
-        return dict(zip(self.labels, p.tolist()))
+        return p
+
+    def __post_init__(self) -> None:
+        # Where each label's probability sits, filled once: the dataclass is frozen.
+        object.__setattr__(self, "_index", {label: i for i, label in enumerate(self.labels)})
 
 
 #: Bump when training or the stored arrays change: a cached classifier from another version is never used.
-FORMAT = 1
+FORMAT = 2
 
 
 def training_key(examples: Sequence[tuple[str, Iterable[str]]]) -> str:
@@ -95,7 +105,7 @@ def _fit(examples: tuple[tuple[str, frozenset[str]], ...]) -> Classifier | None:
             continue
         starts.append(len(cols))
         targets.append(label_index[label])
-        cols += [columns.setdefault(feature, len(columns)) for feature in unique]
+        cols += [columns.setdefault(feature, len(columns)) for feature in sorted(unique)]
     count, width = len(targets), len(labels)
     row_starts = np.asarray(starts, dtype=np.int64)
     cols_a = np.asarray(cols, dtype=np.int64)

@@ -154,7 +154,7 @@ class Responder:
             return 0.0
         if self.classifier is None:
             return round(ranking.confidence, 3)
-        return round(self.classifier.probabilities(features(list(ranking.terms)))[best.id], 3)
+        return round(self.classifier.probability(features(list(ranking.terms)), best.id), 3)
 
     def read_situation(self, text: str, interview_id: str) -> tuple[Fact, ...]:
         """The checkup facts `text` states plainly, in question order: what a checkup started from it pre-fills."""
