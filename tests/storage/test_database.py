@@ -165,3 +165,36 @@ def test_eight_processes_starting_together_on_a_new_file_all_succeed(tmp_path: P
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_four_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    """Real processes on one file, each recording questions and finishing checkups concurrently: the counts
+    come out exact and the file is sound (WAL mode, one writer at a time, busy_timeout for the others)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tmp_path / "shared.sqlite3"
+    code = (
+        "import asyncio, sys\nfrom bot.storage import Storage\n"
+        "async def main(worker, count):\n"
+        "    storage = await Storage.open(sys.argv[1])\n"
+        "    for n in range(count):\n"
+        "        await storage.record_question(user_id=f'w{worker}', text=f'q{n}', kind='answer', topic_id='t',\n"
+        "                                      confidence=0.5, knowledge='k', via='test')\n"
+        "        session = await storage.start_interview(f'w{worker}-{n}', 'checkup')\n"
+        "        assert await storage.save_step(session, (('payments', 'none'),), finished=True, outcome='o')\n"
+        "    await storage.close()\n"
+        "asyncio.run(main(int(sys.argv[2]), int(sys.argv[3])))\n"
+    )
+    workers, each = 4, 60
+    processes = [subprocess.Popen([sys.executable, "-c", code, str(path), str(w), str(each)], cwd=ROOT,
+                                  stderr=subprocess.PIPE) for w in range(workers)]
+    failures = [p.stderr.read().decode() for p in processes if p.wait(timeout=120) != 0]
+    assert failures == []
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == workers * each
+        assert db.execute("SELECT COUNT(*) FROM interviews WHERE status = 'finished'").fetchone()[0] == workers * each
+        assert db.execute("SELECT COUNT(DISTINCT user_id) FROM questions").fetchone()[0] == workers
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
