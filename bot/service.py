@@ -303,7 +303,7 @@ class Service:
         engine = self._engine(current.session.interview_id)
         try:
             step = engine.answer(current.step, value)
-        except InterviewError as error:
+        except InterviewError:
             raise CheckupError("That is not one of this question's answers.", current) from None
         outcome = step.outcome.id if step.finished and step.outcome else None
         saved = await self.storage.save_step(current.session, step.asked, finished=step.finished, outcome=outcome)
