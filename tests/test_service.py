@@ -130,3 +130,36 @@ def test_a_classifier_fit_is_reused_from_the_cache_and_a_damaged_one_is_rebuilt(
     third = build_snapshot(KNOWLEDGE, cache_dir=cache)
     assert third.responder.respond(question) == first.responder.respond(question)
     assert stored.read_bytes().startswith(b"PK")  # rebuilt and written again, whole
+
+
+async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_process_moved_on(tmp_path: Path) -> None:
+    from bot.service import CheckupError, Knowledge, Service
+    from bot.storage import Storage
+    from tests.conftest import KNOWLEDGE
+
+    path = tmp_path / "shared.sqlite3"
+    first_storage, second_storage = await Storage.open(path), await Storage.open(path)
+    knowledge = Knowledge(KNOWLEDGE)
+    first, second = Service(knowledge, first_storage), Service(knowledge, second_storage)
+    try:
+        started = await first.start_checkup("m")
+        value = started.step.next.choices[0].value
+        reads = []
+        original = first_storage.interview
+
+        async def counting(session_id):
+            reads.append(session_id)
+            return await original(session_id)
+
+        first_storage.interview = counting
+        step1 = await first.answer_checkup(started.session.id, "m", started.session.version, value)
+        assert reads == []  # the session came from memory: only the UPDATE touched the database
+        # Another process answers the next question; the first process's memory is now stale.
+        elsewhere = await second.checkup(started.session.id, "m")
+        await second.answer_checkup(started.session.id, "m", elsewhere.session.version, elsewhere.step.next.choices[0].value)
+        with pytest.raises(CheckupError, match="already answered") as caught:
+            await first.answer_checkup(started.session.id, "m", step1.session.version, step1.step.next.choices[0].value)
+        assert caught.value.checkup.session.version == step1.session.version + 1  # shown as it really stands
+    finally:
+        await first_storage.close()
+        await second_storage.close()
