@@ -24,7 +24,7 @@ def test_quick_benchmark_reports_both_matchers(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "results.json").read_text())
     assert [r["knowledge"] for r in report["results"]] == ["shipped", "synthetic 10", "synthetic 100"]
     for run in report["results"]:
-        for matcher in ("ours", "bm25"):
+        for matcher in ("ours", "bm25", "bm25s"):
             assert run[matcher]["median_us"] > 0 and run[matcher]["p99_us"] >= run[matcher]["median_us"]
             assert 0 <= run[matcher]["top1"] <= 1
         assert run["load_ms"] > 0 and run["rss_mb"] > 0
