@@ -106,7 +106,7 @@ class Console:
         checkup = await self.service.start_checkup(self.user_id, prefill=[(f.slot, f.value) for f in facts])
         self.say(checkup.step.interview.intro)
         if checkup.step.asked:
-            said = "; ".join(_fact(checkup.step, slot, value) for slot, value in checkup.step.asked)
+            said = checkup.step.interview.said(checkup.step.asked)
             self.say(f"From your question: {said}. (Type change to answer these yourself.)")
         while not checkup.step.finished:
             self.say()
@@ -143,12 +143,6 @@ async def _line_reader(stream: TextIO) -> asyncio.StreamReader | bool:
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fileno, "rb", buffering=0, closefd=False))
     return reader
-
-
-def _fact(step, slot: str, value: str) -> str:
-    question = step.interview.question(slot)
-    choice = question.choice(value) if question else None
-    return choice.fact if choice else value
 
 
 def _numbered(answer: Answer) -> str:

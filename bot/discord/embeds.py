@@ -98,7 +98,7 @@ def checkup_embed(kb: KnowledgeBase, step: Step) -> discord.Embed:
         if not step.asked:
             embed.add_field(name="About this checkup", value=interview.intro, inline=False)
         else:
-            embed.add_field(name="You said", value=_facts(step), inline=False)
+            embed.add_field(name="You said", value=interview.said(step.asked), inline=False)
         embed.set_footer(text=f"Question {len(step.asked) + 1} of at most {len(interview.questions)}. Only you can see this.")
         return fit(embed)
     assert step.outcome is not None
@@ -109,18 +109,8 @@ def checkup_embed(kb: KnowledgeBase, step: Step) -> discord.Embed:
     links = _links(sources)
     if links:
         embed.add_field(name="Official pages", value=links, inline=False)
-    embed.set_footer(text=f"Your answers: {_facts(step)} | {_footer(sources)}")
+    embed.set_footer(text=f"Your answers: {step.interview.said(step.asked)} | {_footer(sources)}")
     return fit(embed)
-
-
-def _facts(step: Step) -> str:
-    """The answers so far in words ("nothing paid; no feedback from the client"), never slot names."""
-    said = []
-    for slot, value in step.asked:
-        question = step.interview.question(slot)
-        choice = question.choice(value) if question else None
-        said.append(choice.fact if choice else value)
-    return "; ".join(said)
 
 
 def topics_embed(kb: KnowledgeBase, page: int, per_page: int) -> discord.Embed:

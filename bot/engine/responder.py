@@ -170,7 +170,7 @@ class Responder:
             return {}
         engine = self.interviews[answer.interview]
         step = engine.step((fact.slot, fact.value) for fact in facts)
-        said = "; ".join(self._fact_text(answer.interview, fact) for fact in facts)
+        said = engine.interview.said((fact.slot, fact.value) for fact in facts)
         if step.outcome is not None:
             title = step.outcome.title
             line = f"From what you wrote ({said}): {title[:1].lower()}{title[1:]}."
@@ -178,11 +178,6 @@ class Responder:
             decides = [q.decides or q.prompt.rstrip("?") for q in engine.deciding(step.answers)][:2]
             line = f"From what you wrote ({said}), it depends on {' and '.join(decides)}: the checkup asks only that."
         return {"situation": facts, "outcome": step.outcome, "situation_line": line, "advice": step.advice}
-
-    def _fact_text(self, interview_id: str, fact: Fact) -> str:
-        question = self.kb.interviews[interview_id].question(fact.slot)
-        choice = question.choice(fact.value) if question else None
-        return choice.fact if choice else fact.value
 
     def _answer(self, topic_id: str, confidence: float, band: Band, ranking: Ranking, also: list[str], text: str = "") -> Answer:
         also_answered = tuple(AlsoAnswered(ref, self.kb.topics[ref.id].verdict) for ref in topic_refs(self.kb, also))

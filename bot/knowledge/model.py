@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Mapping
+from typing import Iterable, Mapping
 
 
 class Verdict(str, Enum):
@@ -176,6 +176,15 @@ class Interview:
 
     def question(self, slot: str) -> Question | None:
         return next((q for q in self.questions if q.slot == slot), None)
+
+    def said(self, answers: Iterable[tuple[str, str]]) -> str:
+        """Answers in the member's terms ("nothing paid; no feedback from the client"), never slot names."""
+        facts = []
+        for slot, value in answers:
+            question = self.question(slot)
+            choice = question.choice(value) if question else None
+            facts.append(choice.fact if choice else value)
+        return "; ".join(facts)
 
 
 @dataclass(frozen=True, slots=True)
