@@ -92,7 +92,9 @@ class Console:
         """The short answer, with the topics it offers numbered so they can be picked by typing the number."""
         self.last = answer if answer.answered else None
         self.offered = answer.suggestions
-        self.say(short_text(answer) if not answer.suggestions else _numbered(answer))
+        self.say(short_text(answer, numbered=True))
+        if answer.suggestions:
+            self.say("(type a number to read that topic)")
         if answer.answered:
             self.say("(type more for the full answer and its sources)")
 
@@ -143,18 +145,6 @@ async def _line_reader(stream: TextIO) -> asyncio.StreamReader | bool:
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fileno, "rb", buffering=0, closefd=False))
     return reader
-
-
-def _numbered(answer: Answer) -> str:
-    """`short_text` with the offered topics numbered, so they can be picked by typing the number."""
-    numbers = {s.title: n for n, s in enumerate(answer.suggestions, start=1)}
-    lines = []
-    for line in short_text(answer).split("\n"):
-        title = line.removeprefix("  - ")
-        lines.append(f"  {numbers[title]}. {title}" if line.startswith("  - ") and title in numbers else line)
-    if answer.alternative:
-        lines.append(f"(type 1 to read \"{answer.alternative.topic.title}\" in full)")
-    return "\n".join(lines) + "\n(type a number to read that topic)"
 
 
 def _choice_value(step, typed: str) -> str:

@@ -175,12 +175,13 @@ def topic_refs(kb: KnowledgeBase, ids: Iterable[str]) -> tuple[TopicRef, ...]:
     return tuple(TopicRef(i, kb.topics[i].title) for i in ids if i in kb.topics)
 
 
-def render_text(answer: Answer) -> str:
-    """The plain-text reply, for the console and the CLI."""
+def render_text(answer: Answer, *, numbered: bool = False) -> str:
+    """The plain-text reply, for the console and the CLI. `numbered` numbers the topics offered, for a reader
+    who picks one by typing its number."""
     if answer.kind is not AnswerKind.ANSWER:
         lines = [answer.message]
         if answer.suggestions:
-            lines += ["", "Did you mean:"] + [f"  - {s.title}" for s in answer.suggestions]
+            lines += ["", "Did you mean:"] + _topic_lines(answer, answer.suggestions, numbered)
         return "\n".join(lines)
     lines = _opening(answer) + [answer.verdict, "", answer.detail]
     for advice in answer.advice:
@@ -213,28 +214,36 @@ def _opening(answer: Answer) -> list[str]:
     return [*lines, ""] if lines else []
 
 
-def offered_lines(answer: Answer) -> list[str]:
+def offered_lines(answer: Answer, numbered: bool = False) -> list[str]:
     """Under a probable answer, the other topics the question may have meant, the likeliest with its verdict."""
     lines = []
     if answer.alternative:
-        lines += ["", f"If you meant \"{answer.alternative.topic.title}\": {answer.alternative.verdict}"]
+        pick = " (1 for its full answer)" if numbered else ""
+        lines += ["", f"If you meant \"{answer.alternative.topic.title}\"{pick}: {answer.alternative.verdict}"]
     others = [s for s in answer.suggestions if not answer.alternative or s.id != answer.alternative.topic.id]
     if others:
-        lines += ["", "Or perhaps:"] + [f"  - {s.title}" for s in others]
+        lines += ["", "Or perhaps:"] + _topic_lines(answer, others, numbered)
     return lines
 
 
-def short_text(answer: Answer) -> str:
+def _topic_lines(answer: Answer, refs: Iterable[TopicRef], numbered: bool) -> list[str]:
+    """A list of offered topics; numbered by their place among the answer's suggestions."""
+    if not numbered:
+        return [f"  - {ref.title}" for ref in refs]
+    return [f"  {answer.suggestions.index(ref) + 1}. {ref.title}" for ref in refs]
+
+
+def short_text(answer: Answer, *, numbered: bool = False) -> str:
     """The reply most members want: the verdict, a few sentences, one line per myth; the rest on request."""
     if answer.kind is not AnswerKind.ANSWER:
-        return render_text(answer)
+        return render_text(answer, numbered=numbered)
     lines = _opening(answer) + [answer.verdict]
     summary = short_detail(answer.verdict, answer.detail)
     if summary:
         lines += ["", summary]
     for myth in answer.myths:
         lines.append(f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}.")
-    lines += also_lines(answer) + offered_lines(answer)
+    lines += also_lines(answer) + offered_lines(answer, numbered)
     return "\n".join(lines)
 
 
