@@ -16,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -221,14 +221,15 @@ class Service:
     async def forget(self, user_id: str) -> dict[str, int]:
         """Erase a member: their questions, feedback and checkups, and their words wherever they went on, the
         phrasings taught from their questions and the audit lines that quote them."""
-        texts = await self.storage.question_texts(user_id)
+        # As teaching stored them: whitespace folded.
+        texts = [" ".join(text.split()) for text in await self.storage.question_texts(user_id)]
         removed = 0
         async with self._teaching:
             for text in texts:
-                removed += await asyncio.to_thread(remove_entries, self.knowledge.directory, " ".join(text.split()))
+                removed += await asyncio.to_thread(remove_entries, self.knowledge.directory, text)
             if removed:
                 await self.reload("privacy", reason="removed phrasing(s) taught from a member's questions; ")
-        await self.storage.scrub_audit([repr(" ".join(t.split())) for t in texts])
+        await self.storage.scrub_audit([repr(text) for text in texts])
         counts = await self.storage.forget_user(user_id)
         for session_id in [i for i, session in self._open.items() if session.user_id == user_id]:
             del self._open[session_id]
@@ -277,19 +278,10 @@ class Service:
 
     async def change_checkup_answer(self, session_id: str, user_id: str, version: int, slot: str) -> Checkup:
         """Take back one answer (a pre-filled fact the member wants to correct): the checkup asks it again."""
-        current = await self.checkup(session_id, user_id)
-        if current.session.status != "open":
-            raise CheckupError("This checkup is already finished. Start a new one with /checkup.", current)
-        if current.session.version != version:
-            raise CheckupError("That button was from an earlier question; here is where you are.", current)
-        engine = self._engine(current.session.interview_id)
-        step = engine.step([(s, v) for s, v in current.step.asked if s != slot])
-        saved = await self.storage.save_step(current.session, step.asked, finished=False, outcome=None)
-        if saved is None:
-            self._open.pop(session_id, None)
-            raise CheckupError("That question was already answered; here is where you are.", await self.checkup(session_id, user_id))
-        self._remember(saved)
-        return Checkup(saved, step)
+        return await self._advance(
+            session_id, user_id, version,
+            lambda engine, current: engine.step([(s, v) for s, v in current.step.asked if s != slot]),
+        )
 
     async def checkup(self, session_id: str, user_id: str) -> Checkup:
         """The stored state of a member's checkup, as it should be shown now."""
@@ -304,7 +296,20 @@ class Service:
             raise CheckupError("The checkup questions changed since you started. Start again with /checkup.") from None
 
     async def answer_checkup(self, session_id: str, user_id: str, version: int, value: str) -> Checkup:
-        """Apply one click. `version` is the step the button was drawn for; an older button is refused.
+        """Apply one click. `version` is the step the button was drawn for; an older button is refused."""
+
+        def answered(engine: InterviewEngine, current: Checkup) -> Step:
+            try:
+                return engine.answer(current.step, value)
+            except InterviewError:
+                raise CheckupError("That is not one of this question's answers.", current) from None
+
+        return await self._advance(session_id, user_id, version, answered)
+
+    async def _advance(
+        self, session_id: str, user_id: str, version: int, next_step: Callable[[InterviewEngine, Checkup], Step],
+    ) -> Checkup:
+        """Move an open checkup to `next_step` and store it, if the click was drawn for where it stands.
 
         The session this process last wrote is kept in memory, so a click costs one database hop (the
         UPDATE), not two; the UPDATE only applies at the version it read, so a session another process moved
@@ -314,11 +319,7 @@ class Service:
             raise CheckupError("This checkup is already finished.", current)
         if current.session.version != version:
             raise CheckupError("That button was from an earlier question; here is where you are.", current)
-        engine = self._engine(current.session.interview_id)
-        try:
-            step = engine.answer(current.step, value)
-        except InterviewError:
-            raise CheckupError("That is not one of this question's answers.", current) from None
+        step = next_step(self._engine(current.session.interview_id), current)
         outcome = step.outcome.id if step.finished and step.outcome else None
         saved = await self.storage.save_step(current.session, step.asked, finished=step.finished, outcome=outcome)
         if saved is None:
