@@ -150,12 +150,7 @@ class Report:
         """Which gates are missed, in words."""
         missed = []
         for part, thresholds in self.gates.items():
-            if part == SITUATIONS:
-                figures = self.situations.figures() if self.situations else {}
-                missed += [f"situations slot precision {figures['slot_precision']:.1%} < {thresholds['slot_precision']:.0%}"
-                           for _ in [0] if figures and figures["slot_precision"] < thresholds.get("slot_precision", 0)]
-                continue
-            figures = self.parts[part].figures()
+            figures = self.situations.figures() if part == SITUATIONS and self.situations else self.parts[part].figures()
             for name, limit in thresholds.items():
                 value = figures[name]
                 if name in MINIMUMS and value < limit:
@@ -178,24 +173,38 @@ class Report:
         }
 
 
-def load_set(path: Path, known_topics: set[str]) -> EvalSet:
+def _sections(data: Any) -> list[tuple[str, str | None]]:
+    """The lists of labelled questions a set holds, with the part they belong to (None: by source URL)."""
+    if not isinstance(data, dict):
+        return []
+    return [("items", None)] if "items" in data else [("tuning", WRITTEN), ("holdout", WRITTEN)]
+
+
+def labelled(path: Path) -> list[tuple[str, str | None]]:
+    """Every labelled question of a real or written set, as (question, expected topic or None), unchecked:
+    what `kb impact` compares over, even against knowledge where a label's topic no longer exists."""
+    data = _read_yaml(path)
+    return [
+        (raw["q"], None if raw.get("topic") in (None, NONE) else str(raw["topic"]))
+        for section, _ in _sections(data) for raw in data.get(section) or ()
+        if isinstance(raw, dict) and isinstance(raw.get("q"), str)
+    ]
+
+
+def load_set(path: Path, known_topics: set[str], data: Any = None) -> EvalSet:
     """A real set (`items:` with sources) or a written one (`tuning:` and `holdout:`)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise EvalFileError(f"{path}: {error}") from None
+    data = _read_yaml(path) if data is None else data
     if not isinstance(data, dict):
         raise EvalFileError(f"{path}: expected 'items' (a real set) or 'tuning' and 'holdout' (a written set)")
-    real = "items" in data
-    sections = [("items", None)] if real else [("tuning", WRITTEN), ("holdout", WRITTEN)]
-    items = []
-    for section, part in sections:
-        for number, raw in enumerate(data.get(section) or (), start=1):
-            items.append(_item(path, f"{section} item {number}", raw, part, known_topics))
+    items = [
+        _item(path, f"{section} item {number}", raw, part, known_topics)
+        for section, part in _sections(data) for number, raw in enumerate(data.get(section) or (), start=1)
+    ]
     thresholds = data.get("thresholds") or {}
     unknown = set(thresholds) - set(MINIMUMS) - set(MAXIMUMS)
     if unknown:
         raise EvalFileError(f"{path}: unknown threshold(s) {sorted(unknown)}; use {[*MINIMUMS, *MAXIMUMS]}")
+    real = "items" in data
     return EvalSet(
         path, tuple(items), {k: float(v) for k, v in thresholds.items()}, REAL_HOLDOUT if real else WRITTEN,
         tuple(re.compile(p) for p in data.get("myth_patterns", ())),
@@ -228,15 +237,13 @@ def _read_yaml(path: Path) -> Any:
         raise EvalFileError(f"{path}: {error}") from None
 
 
-def is_situation_set(path: Path) -> bool:
-    data = _read_yaml(path)
+def _is_situation_set(data: Any) -> bool:
     items = data.get("items") if isinstance(data, dict) else None
     return bool(items) and isinstance(items[0], dict) and "text" in items[0]
 
 
-def evaluate_situations(responder: Responder, path: Path) -> tuple[SituationReport, dict[str, float]]:
+def evaluate_situations(responder: Responder, path: Path, data: Any) -> tuple[SituationReport, dict[str, float]]:
     """Read every message's facts and compare them with what a careful reader labelled."""
-    data = _read_yaml(path)
     engine = responder.interviews.get(SITUATION_INTERVIEW)
     if engine is None:
         raise EvalFileError(f"{path}: the knowledge has no '{SITUATION_INTERVIEW}' interview to read situations for")
@@ -270,16 +277,17 @@ def evaluate_situations(responder: Responder, path: Path) -> tuple[SituationRepo
 def evaluate(responder: Responder, paths: list[Path]) -> Report:
     report = Report()
     known = set(responder.kb.topics)
+    titles = tuple(topic.title for topic in responder.kb.topics.values())
     for path in paths:
-        if is_situation_set(path):
-            report.situations, thresholds = evaluate_situations(responder, path)
+        data = _read_yaml(path)
+        if _is_situation_set(data):
+            report.situations, thresholds = evaluate_situations(responder, path, data)
             if thresholds:
                 report.gates[SITUATIONS] = thresholds
             continue
-        eval_set = load_set(path, known)
+        eval_set = load_set(path, known, data)
         if eval_set.thresholds:
             report.gates[eval_set.gated] = eval_set.thresholds
-        titles = tuple(topic.title for topic in responder.kb.topics.values())
         for item in eval_set.items:
             _score(report, responder, item, eval_set.myth_patterns, titles)
     return report

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
 from bot.engine.answers import Answer
 from bot.engine.responder import Responder
+from bot.evaluation import labelled
 from bot.knowledge.model import KnowledgeBase
 
 NONE = "none"
@@ -77,18 +76,10 @@ class Impact:
 
 def labelled_questions(eval_files: list[Path], kb: KnowledgeBase) -> list[Labelled]:
     """Every question whose right answer we know: eval items (any part) and taught phrasings."""
-    found: list[Labelled] = []
-    for path in eval_files:
-        if not path.exists():
-            continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for section in ("items", "tuning", "holdout"):
-            for item in data.get(section) or ():
-                if isinstance(item, dict) and isinstance(item.get("q"), str):
-                    topic = item.get("topic")
-                    found.append(Labelled(item["q"], None if topic in (None, NONE) else str(topic), path.name))
-    found += [Labelled(entry.phrasing, entry.topic, "learned") for entry in kb.learned]
-    return found
+    found = [
+        Labelled(question, topic, path.name) for path in eval_files if path.exists() for question, topic in labelled(path)
+    ]
+    return found + [Labelled(entry.phrasing, entry.topic, "learned") for entry in kb.learned]
 
 
 def _outcome(answer: Answer) -> str:
