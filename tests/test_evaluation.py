@@ -46,3 +46,18 @@ def test_a_real_item_without_a_source_is_refused(tmp_path: Path) -> None:
     path.write_text("items:\n  - {q: will my jss drop, topic: none}\n")
     with pytest.raises(EvalFileError, match="needs a 'source' URL"):
         load_set(path, set())
+
+
+def test_a_situations_set_below_its_precision_gate_fails(tmp_path: Path) -> None:
+    from bot.evaluation import evaluate
+    from bot.service import build_snapshot
+
+    path = tmp_path / "situations.yaml"
+    path.write_text(
+        "thresholds: {slot_precision: 0.97}\n"
+        "items:\n"
+        "  - {text: \"the client paid nothing\", slots: {payments: some}}\n"  # read right, labelled wrong on purpose
+    )
+    report = evaluate(build_snapshot(ROOT / "knowledge").responder, [path])
+    assert report.situations.figures()["slot_precision"] == 0.0
+    assert report.shortfalls() == ["situations slot_precision 0.0% < 97%"]
