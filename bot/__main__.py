@@ -21,9 +21,9 @@ from dotenv import load_dotenv
 from bot.config import ConfigError, Settings
 from bot.evaluation import EVAL_FILES
 from bot.engine.answers import Answer, render_question, render_result, render_text, rule_sources, short_text
-from bot.engine.interview import InterviewError, Step
+from bot.engine.interview import InterviewEngine, InterviewError, Step
 from bot.knowledge import KnowledgeError
-from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, build_snapshot, check_knowledge
+from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, Snapshot, build_snapshot, check_knowledge
 from bot.storage import Storage, StorageError
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
@@ -244,12 +244,20 @@ def situation_json(facts) -> dict[str, Any]:
     return {fact.slot: {"value": fact.value, "evidence": fact.evidence} for fact in facts}
 
 
-def run_interview(args: argparse.Namespace, settings: Settings) -> int:
+def _interview(args: argparse.Namespace, settings: Settings) -> tuple[Snapshot, InterviewEngine] | None:
+    """The knowledge and the interview `--interview` names, or None after saying which ones exist."""
     snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
     engine = snapshot.interviews.get(args.interview)
     if engine is None:
         print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
+        return None
+    return snapshot, engine
+
+
+def run_interview(args: argparse.Namespace, settings: Settings) -> int:
+    if (found := _interview(args, settings)) is None:
         return EXIT_USAGE
+    snapshot, engine = found
     prefilled = snapshot.responder.read_situation(args.from_text, args.interview) if args.from_text else ()
     try:
         given = [_slot_value(item) for item in args.answer]
@@ -356,12 +364,9 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
 def run_kb_graph(args: argparse.Namespace, settings: Settings) -> int:
     from bot.engine.diagram import flow, mermaid, svg
 
-    snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
-    engine = snapshot.interviews.get(args.interview)
-    if engine is None:
-        print(f"error: no interview '{args.interview}' (known: {', '.join(snapshot.interviews)})", file=sys.stderr)
+    if (found := _interview(args, settings)) is None:
         return EXIT_USAGE
-    diagram = flow(engine)
+    diagram = flow(found[1])
     print(mermaid(diagram))
     if args.svg:
         Path(args.svg).write_text(svg(diagram), encoding="utf-8")

@@ -122,12 +122,12 @@ class Responder:
         probable = confident if unprompted else self.thresholds.probable
         ranking = self.matcher.rank(text)
         best = ranking.best
-        confidence = self._confidence(ranking)
         if best is not None and best.kind == "decline" and ranking.confidence >= min(confident, self.thresholds.decline):
             return Answer(
                 AnswerKind.DECLINED, confidence=round(ranking.confidence, 3), message=self.kb.declines[best.id].reply,
                 decline=best.id,
             )
+        confidence = self._confidence(ranking)  # the classifier runs only for what may be answered
         asked = self._asked_topics(text, confident)
         if len(asked) >= 2:
             # Several questions in one message: scored as a whole, such a message is a near tie between its
