@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import discord
 
-from bot.engine.answers import Answer, Citation, rule_sources, short_detail
+from bot.engine.answers import Answer, Citation, rule_sources
 from bot.engine.gaps import GapGroup
 from bot.engine.interview import Step
 from bot.impact import Impact
@@ -44,10 +44,9 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 def short_answer_embed(answer: Answer) -> discord.Embed:
     """What a member sees first: the verdict, a few sentences, one line per myth. *Details* shows the rest."""
-    summary = short_detail(answer.verdict, answer.detail)
     opening = [f"*{answer.understood}*"] if answer.understood else []
     opening += [f"**{answer.situation_line}**"] if answer.situation_line else []
-    description = "\n".join(opening) + ("\n\n" if opening else "") + summary
+    description = "\n".join(opening) + ("\n\n" if opening else "") + answer.summary
     embed = discord.Embed(title=answer.verdict, description=description, colour=MYTH_COLOUR if answer.myths else ANSWER_COLOUR)
     if answer.myths:
         embed.add_field(

@@ -92,6 +92,8 @@ class Answer:
     topic: TopicRef | None = None
     verdict: str = ""
     detail: str = ""
+    #: The detail's first sentences: what the short answer shows (composed once per snapshot, like the rest).
+    summary: str = ""
     myths: tuple[MythCheck, ...] = ()
     caveats: tuple[Caveat, ...] = ()
     sources: tuple[Citation, ...] = ()
@@ -151,6 +153,7 @@ def topic_answer(kb: KnowledgeBase, topic: Topic) -> Answer:
         topic=TopicRef(topic.id, topic.title),
         verdict=topic.verdict,
         detail=topic.detail,
+        summary=short_detail(topic.verdict, topic.detail),
         myths=tuple(myth_check(kb, kb.claims[m]) for m in topic.myths),
         caveats=caveats,
         sources=tuple(cite(c) for c in cited.values()),
@@ -238,9 +241,8 @@ def short_text(answer: Answer, *, numbered: bool = False) -> str:
     if answer.kind is not AnswerKind.ANSWER:
         return render_text(answer, numbered=numbered)
     lines = _opening(answer) + [answer.verdict]
-    summary = short_detail(answer.verdict, answer.detail)
-    if summary:
-        lines += ["", summary]
+    if answer.summary:
+        lines += ["", answer.summary]
     for myth in answer.myths:
         lines.append(f"Myth check: \"{myth.claim.label}\" ({myth.claim.attribution}) is {myth.status}.")
     lines += also_lines(answer) + offered_lines(answer, numbered)
