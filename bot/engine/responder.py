@@ -159,7 +159,7 @@ class Responder:
     def read_situation(self, text: str, interview_id: str) -> tuple[Fact, ...]:
         """The checkup facts `text` states plainly, in question order: what a checkup started from it pre-fills."""
         reader = self.situations.get(interview_id)
-        return tuple(reader.ordered(reader.read(text))) if reader else ()
+        return reader.read(text) if reader else ()
 
     def _situated(self, answer: Answer, text: str) -> dict:
         """The fields that apply the checkup's rules to what the member wrote, for a topic that has a checkup."""

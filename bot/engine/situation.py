@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
-
 from bot.engine.text import NOT, Analyzer, is_question, sentences
 from bot.knowledge.model import Choice, Interview
 
@@ -120,11 +118,12 @@ class SituationReader:
         for position, cue in enumerate(self.cues):
             self._by_first.setdefault(cue.terms[0], []).append(position)
 
-    def read(self, text: str) -> dict[str, Fact]:
-        """The facts `text` states plainly, by slot; a slot read two ways is left out."""
-        found: dict[str, dict[str, str]] = {}
+    def read(self, text: str) -> tuple[Fact, ...]:
+        """The facts `text` states plainly, in the interview's question order (the order the checkup would
+        ask them); a slot read two ways is left out."""
         if _SCENARIOS.search(text):
-            return {}
+            return ()
+        found: dict[str, dict[str, str]] = {}
         for clause in (c for sentence in sentences(text) if not _UNSURE.search(sentence) for c in clauses(sentence)):
             if not states_something(clause):
                 continue
@@ -136,15 +135,8 @@ class SituationReader:
                 if at is not None:
                     used.update(range(at, at + len(cue.terms)))
                     found.setdefault(cue.slot, {}).setdefault(cue.choice.value, clause)
-        return {
-            slot: Fact(slot, value, evidence)
-            for slot, values in found.items() if len(values) == 1
-            for value, evidence in values.items()
-        }
-
-    def ordered(self, facts: Mapping[str, Fact]) -> list[Fact]:
-        """Facts in the interview's question order, the order the checkup would have asked them."""
-        return [facts[q.slot] for q in self.interview.questions if q.slot in facts]
+        settled = {slot: next(iter(values.items())) for slot, values in found.items() if len(values) == 1}
+        return tuple(Fact(q.slot, *settled[q.slot]) for q in self.interview.questions if q.slot in settled)
 
 
 def _find(terms: list[str], cue: tuple[str, ...], used: set[int]) -> int | None:
