@@ -71,12 +71,7 @@ class Ranking:
 
     @property
     def lead(self) -> float:
-        """How clearly the best label leads the runner-up: 1 for a lead of CLEAR_LEAD or more, 0 for a tie."""
-        if not self.scored or self.scored[0].score <= 0:
-            return 0.0
-        best = self.scored[0].score
-        runner_up = self.scored[1].score if len(self.scored) > 1 else 0.0
-        return min(1.0, (best - runner_up) / (CLEAR_LEAD * best))
+        return _lead(self.scored)
 
 
 class Matcher:
@@ -199,7 +194,8 @@ class Matcher:
     def _confidence(scored: list[Scored]) -> float:
         if not scored:
             return 0.0
-        return scored[0].score * near_tie_factor(Ranking(tuple(scored), 0.0, 0.0, ()).lead)
+        # A tie halves confidence: "client feedback?" fits three topics equally, and the bot should say so.
+        return scored[0].score * (0.5 + 0.5 * _lead(scored))
 
     def explain(self, text: str, label_id: str) -> tuple[tuple[str, float], ...]:
         """The features that tied `text` to a label, strongest first: how a moderator debugs a wrong match."""
@@ -209,9 +205,13 @@ class Matcher:
         return tuple(sorted(parts, key=lambda p: -p[1])[:8])
 
 
-def near_tie_factor(lead: float) -> float:
-    """A tie halves confidence: "client feedback?" fits three topics equally, and the bot should say so."""
-    return 0.5 + 0.5 * lead
+def _lead(scored: Sequence[Scored]) -> float:
+    """How clearly the best label leads the runner-up: 1 for a lead of CLEAR_LEAD or more, 0 for a tie."""
+    if not scored or scored[0].score <= 0:
+        return 0.0
+    best = scored[0].score
+    runner_up = scored[1].score if len(scored) > 1 else 0.0
+    return min(1.0, (best - runner_up) / (CLEAR_LEAD * best))
 
 
 def _unit(weights: dict[str, float]) -> dict[str, float]:

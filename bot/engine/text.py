@@ -64,7 +64,6 @@ _CONTRACTIONS = {
 _NOT_RE = re.compile(r"\b[a-z]+n't\b")
 _SUFFIX_RE = re.compile(r"'(?:s|re|ve|ll|d|m)\b")
 _DIGIT = re.compile(r"\d")
-_MISSING = object()
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -148,7 +147,7 @@ class Analyzer:
     CACHE_SIZE = 100_000
 
     def __init__(self, concepts: Mapping[str, Iterable[str]], stopwords: Iterable[str], corpus: Iterable[str]) -> None:
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, str] = {}
         self.stopwords = frozenset(stem(w) for w in stopwords) - {NOT}
         vocabulary: Counter[str] = Counter()
         for text in corpus:
@@ -173,16 +172,20 @@ class Analyzer:
         # Longest phrase first, so "job success score" wins over "job".
         self.phrases = {first: sorted(options, key=lambda o: -len(o[0])) for first, options in phrases.items()}
 
-    def _stem(self, word: str) -> str | None:
-        """A word's stem after typo fixing and negation folding; None for a stopword. Cached per word."""
-        cached = self._cache.get(word, _MISSING)
-        if cached is _MISSING:
-            fixed = self.typos.fix(word)
-            stemmed = NOT if fixed in NEGATION_WORDS else stem(fixed)
-            cached = None if stemmed in self.stopwords else stemmed
+    def _spelled(self, word: str) -> str:
+        """A word's stem after typo fixing, every negation as "not". Cached per word: the typo fixer is the
+        costly part, and members reuse a small vocabulary."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = NOT if word in NEGATION_WORDS else stem(self.typos.fix(word))
             if len(self._cache) < self.CACHE_SIZE:
                 self._cache[word] = cached
-        return cached  # type: ignore[return-value]
+        return cached
+
+    def _stem(self, word: str) -> str | None:
+        """A word's stem, or None for a stopword."""
+        stemmed = self._spelled(word)
+        return None if stemmed in self.stopwords else stemmed
 
     def _stems(self, raw_words: Iterable[str]) -> list[str]:
         """Stems without stopwords; a "not" stays only while a content word can still follow it."""
@@ -202,7 +205,7 @@ class Analyzer:
     def stems(self, text: str) -> list[str]:
         """Every word of `text` typo-fixed and stemmed, negations as "not", stopwords kept: what situation cues
         are matched on, where "paid me" must not shrink to "paid"."""
-        return [NOT if word in NEGATION_WORDS else stem(self.typos.fix(word)) for word in words(clean(text))]
+        return [self._spelled(word) for word in words(clean(text))]
 
     def terms(self, text: str) -> list[str]:
         """The matching terms of `text`: concept ids (`@jss`), the stems no concept claimed, negated ones (`!close`)."""
