@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, Sequence
-
-import numpy as np
+from typing import Any, Callable, Mapping, Sequence
 
 from bot.engine.answers import Answer, AnswerKind
 from bot.engine.gaps import GapGroup, group_similar, is_junk
 from bot.engine.interview import InterviewEngine, InterviewError, Step
-from bot.engine.classifier import Classifier, from_arrays, to_arrays, train, training_key
-from bot.engine.responder import Responder, Thresholds, Trainer
+from bot.engine.classifier import train
+from bot.engine.responder import Responder, Thresholds
+from bot.fits import cached_trainer
 from bot.evaluation import EVAL_FILES
 from bot.impact import Impact, compare, labelled_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -50,40 +48,6 @@ class Snapshot:
     kb: KnowledgeBase
     responder: Responder
     interviews: Mapping[str, InterviewEngine]
-
-
-#: Classifier fits kept on disk, the newest first; older ones are removed.
-CACHED_FITS = 8
-
-
-def cached_trainer(cache_dir: Path) -> Trainer:
-    """A trainer that reuses a fit of the same data from `cache_dir`: a start or reload of unchanged knowledge
-    skips training. The key covers the data, the training settings, the format and numpy's version, so a
-    stale or foreign file is never used; files are written whole (temporary name, then rename)."""
-
-    def fit(examples: Sequence[tuple[str, Iterable[str]]]) -> Classifier | None:
-        examples = list(examples)
-        path = cache_dir / f"classifier-{training_key(examples)}.npz"
-        try:
-            with np.load(path, allow_pickle=False) as arrays:
-                return from_arrays(arrays)
-        except (OSError, ValueError, KeyError):
-            pass
-        classifier = train(examples)
-        if classifier is not None:
-            try:
-                cache_dir.mkdir(parents=True, exist_ok=True)
-                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                with open(temporary, "wb") as handle:
-                    np.savez(handle, **to_arrays(classifier))
-                os.replace(temporary, path)
-                for old in sorted(cache_dir.glob("classifier-*.npz"), key=lambda p: -p.stat().st_mtime)[CACHED_FITS:]:
-                    old.unlink(missing_ok=True)
-            except OSError:
-                pass  # a cache that cannot be written only costs time
-        return classifier
-
-    return fit
 
 
 def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:

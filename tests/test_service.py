@@ -107,31 +107,6 @@ async def test_teaching_a_phrasing_twice_reloads_once(service: Service) -> None:
     assert [r["ok"] for r in await service.storage.reloads()] == [True]
 
 
-def test_a_classifier_fit_is_reused_from_the_cache_and_a_damaged_one_is_rebuilt(tmp_path: Path, monkeypatch) -> None:
-    import bot.service as service_module
-    from bot.engine.classifier import _fit
-    from bot.service import build_snapshot
-    from tests.conftest import KNOWLEDGE
-
-    cache = tmp_path / "cache"
-    first = build_snapshot(KNOWLEDGE, cache_dir=cache)
-    [stored] = list(cache.glob("classifier-*.npz"))
-    _fit.cache_clear()  # no in-process shortcut: the second build must come from the file
-
-    def no_training(examples):
-        raise AssertionError("trained again although the cache had this fit")
-
-    monkeypatch.setattr(service_module, "train", no_training)
-    second = build_snapshot(KNOWLEDGE, cache_dir=cache)
-    question = "will ending an unpaid contract hurt my JSS?"
-    assert second.responder.respond(question) == first.responder.respond(question)
-    monkeypatch.undo()
-    stored.write_bytes(b"not a numpy file")
-    third = build_snapshot(KNOWLEDGE, cache_dir=cache)
-    assert third.responder.respond(question) == first.responder.respond(question)
-    assert stored.read_bytes().startswith(b"PK")  # rebuilt and written again, whole
-
-
 async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_process_moved_on(tmp_path: Path) -> None:
     from bot.service import CheckupError, Knowledge, Service
     from bot.storage import Storage
