@@ -39,18 +39,29 @@ class Labelled:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a question got: a topic in a confidence band, or nothing (declined or not sure)."""
+
+    topic: str | None
+    band: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.band})" if self.topic else NONE
+
+
+@dataclass(frozen=True, slots=True)
 class Moved:
     question: str
     expected: str | None
     origin: str
-    before: str
-    after: str
+    before: Outcome
+    after: Outcome
 
     @property
     def wrong(self) -> bool:
         """Moved to a topic other than the expected one (a decline is never wrong here, only less helpful)."""
-        after, before = self.after.split(" ")[0], self.before.split(" ")[0]
-        return after not in (NONE, self.expected or NONE) and after != before
+        topic = self.after.topic
+        return topic is not None and topic != self.expected and topic != self.before.topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +80,11 @@ class Impact:
         return {
             "topics": {"added": list(self.added), "removed": list(self.removed), "changed": list(self.changed)},
             "questions": self.questions,
-            "moved": [dataclasses.asdict(m) | {"wrong": m.wrong} for m in self.moved],
+            "moved": [
+                {"question": m.question, "expected": m.expected, "origin": m.origin, "before": str(m.before),
+                 "after": str(m.after), "wrong": m.wrong}
+                for m in self.moved
+            ],
             "wrong": len(self.wrong),
         }
 
@@ -82,10 +97,10 @@ def labelled_questions(eval_files: list[Path], kb: KnowledgeBase) -> list[Labell
     return found + [Labelled(entry.phrasing, entry.topic, "learned") for entry in kb.learned]
 
 
-def _outcome(answer: Answer) -> str:
+def _outcome(answer: Answer) -> Outcome:
     if answer.answered and answer.topic is not None:
-        return f"{answer.topic.id} ({answer.band.value})"
-    return NONE
+        return Outcome(answer.topic.id, answer.band.value)
+    return Outcome(None)
 
 
 def compare(base: Responder, work: Responder, questions: list[Labelled]) -> Impact:
@@ -119,7 +134,7 @@ def render(impact: Impact, limit: int = 40) -> str:
         for m in ordered[:limit]:
             mark = "!!" if m.wrong else "  "
             question = m.question.replace("\n", " ")
-            lines.append(f"{mark}{m.before[:37]:38} {m.after[:37]:38} {(m.expected or NONE)[:25]:26} {question[:70]}")
+            lines.append(f"{mark}{str(m.before)[:37]:38} {str(m.after)[:37]:38} {(m.expected or NONE)[:25]:26} {question[:70]}")
         if len(ordered) > limit:
             lines.append(f"  ...and {len(ordered) - limit} more (--json lists them all)")
     lines.append("FAIL: labelled questions moved to a wrong topic (marked !!)" if impact.wrong else "OK")
