@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from dotenv import load_dotenv
 
@@ -27,6 +27,7 @@ from bot.service import DEFAULT_INTERVIEW, Knowledge, Service, Snapshot, build_s
 from bot.storage import Storage, StorageError
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,8 +111,11 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--show-holdout", action="store_true", help="also list the holdout's failures")
     evaluation.set_defaults(handler=run_eval)
 
-    merge = kb_commands.add_parser("merge-learned", parents=[common], help="fold learned.yaml into the topic files")
+    merge = kb_commands.add_parser("merge-learned", parents=[common],
+                                   help="fold learned.yaml, or one server's taught phrasings, into the topic files")
     merge.add_argument("directory", nargs="?", metavar="DIR")
+    merge.add_argument("--server", type=int, metavar="ID",
+                       help="merge what this server's moderators taught (from the database), giving it to every server")
     merge.set_defaults(handler=run_kb_merge)
     gaps = kb_commands.add_parser("gaps", parents=[common], help="questions the bot could not answer")
     gaps.add_argument("--days", type=positive_days, default=30, help="how far back (1 to 36500 days)")
@@ -146,15 +150,16 @@ def positive_days(text: str) -> int:
     return days
 
 
-def open_service(settings: Settings, work: Callable[[Service], Awaitable[int]]) -> int:
+def open_service(settings: Settings, work: Callable[[Service], Awaitable[T]]) -> T:
     """Run `work` with a service on the configured knowledge and database, closing the database after."""
     knowledge = Knowledge(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
 
-    async def go() -> int:
-        storage = await Storage.open(settings.database_path)
+    async def go() -> T:
+        storage = await Storage.open(settings.database, pool_size=settings.database_pool_size)
         try:
-            await storage.purge_question_text(settings.retention_days)
-            return await work(Service(knowledge, storage))
+            service = Service(knowledge, storage)
+            await service.purge(settings.retention_days)
+            return await work(service)
         finally:
             await storage.close()
 
@@ -351,13 +356,25 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.knowledge.learned import merge_learned
 
     directory = Path(args.directory) if args.directory else settings.knowledge_dir
-    merged = merge_learned(directory)
+    if args.server is None:
+        merged = merge_learned(directory)
+        source = "learned.yaml is merged and removed"
+    else:
+        async def from_server(service: Service) -> dict[str, int]:
+            taught = await service.taught(args.server)
+            done = merge_learned(directory, taught)
+            kept = {e.topic for e in taught} & set(service.knowledge.current.kb.topics)
+            await service.storage.untaught(args.server, [e.phrasing for e in taught if e.topic in kept])
+            return done
+
+        merged = open_service(dataclasses.replace(settings, knowledge_dir=directory), from_server)
+        source = f"server {args.server}'s phrasings are merged (every server now has them) and removed from the database"
     if not merged:
-        print(f"Nothing to merge: {directory} has no learned phrasings.")
+        print(f"Nothing to merge: no learned phrasings for {'server ' + str(args.server) if args.server else directory}.")
     for file, count in merged.items():
         print(f"{file}: {count} phrasing(s) added to the topics' examples")
     if merged:
-        print("learned.yaml is merged and removed. Review the changes (git diff), then reload the bot.")
+        print(f"{source}. Review the changes (git diff), then reload the bot.")
     return EXIT_OK
 
 

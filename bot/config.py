@@ -25,6 +25,13 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     database_path: str = "data/bot.sqlite3"
+    #: PostgreSQL instead of the SQLite file, for several processes (shards) sharing one database. It may
+    #: hold a password: never in a repr.
+    database_url: str | None = field(default=None, repr=False)
+    database_pool_size: int = 10
+    #: Sharding: None lets discord.py ask Discord for the recommended count and run every shard here.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
     #: Where fits of the answer classifier are kept, so a start or reload of unchanged knowledge is quick.
     cache_dir: Path = Path("data/cache")
     retention_days: int = 90
@@ -37,6 +44,11 @@ class Settings:
     #: Who may change the knowledge every server shares, besides the application's owner or team.
     owner_ids: frozenset[int] = frozenset()
 
+    @property
+    def database(self) -> str:
+        """What `Storage.open` opens: the PostgreSQL URL if one is set, else the SQLite file."""
+        return self.database_url or self.database_path
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -45,6 +57,9 @@ class Settings:
             discord_token=_token(env),
             knowledge_dir=Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else default.knowledge_dir,
             database_path=env.get("DATABASE_PATH") or default.database_path,
+            database_url=_database_url(env),
+            database_pool_size=_number(env, "DATABASE_POOL_SIZE", int, default.database_pool_size, minimum=1, maximum=500),
+            **_shards(env),
             cache_dir=Path(env["CACHE_DIR"]) if env.get("CACHE_DIR") else default.cache_dir,
             retention_days=_number(env, "RETENTION_DAYS", int, default.retention_days, minimum=1, maximum=36_500),
             dev_guild_id=_number(env, "DEV_GUILD_ID", int, None, minimum=1, maximum=2**64 - 1),
@@ -77,6 +92,30 @@ def _token(env: Mapping[str, str]) -> str | None:
     if not _TOKEN.match(token):
         raise ConfigError("DISCORD_TOKEN does not look like a bot token (Bot > Reset Token in the developer portal)")
     return token
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    url = (env.get("DATABASE_URL") or "").strip()
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL (leave it empty for the SQLite file at DATABASE_PATH)")
+    return url or None
+
+
+def _shards(env: Mapping[str, str]) -> dict[str, object]:
+    count = _number(env, "SHARD_COUNT", int, None, minimum=1, maximum=100_000)
+    raw = (env.get("SHARD_IDS") or "").strip()
+    if not raw:
+        return {"shard_count": count, "shard_ids": None}
+    if count is None:
+        raise ConfigError("SHARD_IDS needs SHARD_COUNT: the total number of shards across every process")
+    ids = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part.isdigit() or int(part) >= count:
+            raise ConfigError(f"SHARD_IDS must be shard numbers from 0 to {count - 1} separated by commas; '{part}' is not one")
+        ids.append(int(part))
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"SHARD_IDS={raw!r} names a shard twice")
+    return {"shard_count": count, "shard_ids": tuple(ids)}
 
 
 def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:

@@ -8,7 +8,6 @@ uses that snapshot to the end, so every answer comes entirely from one version o
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 import time
 from collections import OrderedDict
@@ -26,9 +25,10 @@ from bot.fits import cached_trainer
 from bot.evaluation import EVAL_FILES
 from bot.impact import Impact, compare, labelled_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.knowledge.learned import add_entry, learned_path, remove_entries
+from bot.knowledge.learned import remove_entries, render
+from bot.knowledge.model import Learned, Where
 from bot.knowledge.schema import Problem
-from bot.storage import InterviewSession, Storage
+from bot.storage import AskedQuestion, InterviewSession, Storage
 
 DEFAULT_INTERVIEW = "checkup"
 #: Matches the knowledge schema's limit on an example phrasing.
@@ -39,6 +39,8 @@ RETENTION_FOREVER = 36_500
 OPEN_SESSIONS_KEPT = 10_000
 #: A placeholder id for the text a gap group is anchored on.
 ANCHOR = -1
+#: Servers whose own snapshot (shared knowledge plus their teaching) stays built; the rest rebuild on use.
+SERVER_SNAPSHOTS_KEPT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,10 @@ class Snapshot:
 
 def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:
     """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem."""
-    kb = load_knowledge(directory)
+    return index(load_knowledge(directory), thresholds, cache_dir)
+
+
+def index(kb: KnowledgeBase, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:
     responder = Responder(kb, thresholds, cached_trainer(cache_dir) if cache_dir else train)
     return Snapshot(kb, responder, MappingProxyType(responder.interviews))
 
@@ -92,6 +97,10 @@ class Knowledge:
     def check(self) -> tuple[Snapshot | None, ReloadReport]:
         return check_knowledge(self.directory, self.thresholds, self.cache_dir)
 
+    def with_taught(self, base: Snapshot, taught: Sequence[Learned]) -> Snapshot:
+        """`base` plus one server's taught phrasings, indexed (slow: call it off the event loop)."""
+        return index(base.kb.with_learned(taught), self.thresholds, self.cache_dir)
+
     def reload(self) -> ReloadReport:
         """Swap in the folder's current knowledge if it is valid; otherwise change nothing. One reload at a
         time: two racing ones could otherwise swap in an older snapshot after a newer one."""
@@ -124,27 +133,29 @@ class CheckupError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Taught:
-    """What teaching a phrasing did; `conflict` is the topic the phrasing answered before, if another."""
+    """What teaching a phrasing did. `conflict` is the topic the phrasing answered before, if another;
+    `replaced` the topic it had been taught for in this server, if another (the newer teaching wins)."""
 
-    ok: bool
     topic: str
     phrasing: str
     conflict: str | None
     answered_now: bool
     dismissed: int
-    problems: tuple[Problem, ...] = ()
     added: bool = True
+    replaced: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSnapshot:
+    """A server's own snapshot, and what it was built from, to tell when it is stale."""
+
+    base: Snapshot
+    taught: tuple[Learned, ...]
+    snapshot: Snapshot
 
 
 class TeachError(ValueError):
     """A teaching request that cannot be carried out; the message is for the moderator."""
-
-
-def _restore(path: Path, previous: bytes | None) -> None:
-    if previous is None:
-        path.unlink(missing_ok=True)
-    else:
-        path.write_bytes(previous)
 
 
 class Service:
@@ -154,6 +165,40 @@ class Service:
         # One teaching at a time: two moderators assigning at once must both be kept.
         self._teaching = asyncio.Lock()
         self._open: OrderedDict[str, InterviewSession] = OrderedDict()
+        # Each server's taught phrasings, read once from storage and dropped when they change.
+        self._taught: dict[int, tuple[Learned, ...]] = {}
+        self._server_snapshots: OrderedDict[int, ServerSnapshot] = OrderedDict()
+        self._building = asyncio.Lock()
+
+    # Knowledge per server ---------------------------------------------------------------------------
+
+    async def snapshot(self, guild_id: int | None) -> Snapshot:
+        """The knowledge a server's members get: the shared snapshot plus what that server's moderators taught.
+
+        Built on first use and kept for the most recently used servers; a server that taught nothing (and
+        the console) shares the one shared snapshot, so most servers cost nothing extra."""
+        base = self.knowledge.current
+        taught = await self.taught(guild_id) if guild_id is not None else ()
+        if not taught:
+            return base
+        assert guild_id is not None
+        async with self._building:  # one build per server, not one per waiting question
+            cached = self._server_snapshots.get(guild_id)
+            if cached is None or cached.base is not base or cached.taught != taught:
+                cached = ServerSnapshot(base, taught, await asyncio.to_thread(self.knowledge.with_taught, base, taught))
+            self._server_snapshots[guild_id] = cached
+            self._server_snapshots.move_to_end(guild_id)
+            while len(self._server_snapshots) > SERVER_SNAPSHOTS_KEPT:
+                self._server_snapshots.popitem(last=False)
+        return cached.snapshot
+
+    async def taught(self, guild_id: int) -> tuple[Learned, ...]:
+        if guild_id not in self._taught:
+            self._taught[guild_id] = tuple(
+                Learned(r.topic_id, r.phrasing, r.taught_by, r.taught_at, Where(f"server {guild_id}", r.id, 0))
+                for r in await self.storage.taught(guild_id)
+            )
+        return self._taught[guild_id]
 
     # Questions --------------------------------------------------------------------------------------
 
@@ -164,7 +209,7 @@ class Service:
         """Answer and record. Unprompted (a help channel), only a real question the bot could not answer is
         worth a moderator's attention, so chatter it stays quiet about is not recorded; `record=False` (a
         script's or a moderator's try-out) records nothing."""
-        snapshot = self.knowledge.current
+        snapshot = await self.snapshot(guild_id)
         answer = snapshot.responder.respond(text, unprompted=unprompted)
         worth_recording = record and (answer.answered or not unprompted or "?" in text)
         if answer.kind is AnswerKind.INVALID or not worth_recording:
@@ -183,8 +228,9 @@ class Service:
         return await self.storage.record_feedback(question_id, user_id, helpful)
 
     async def forget(self, user_id: str) -> dict[str, int]:
-        """Erase a member: their questions, feedback and checkups, and their words wherever they went on, the
-        phrasings taught from their questions and the audit lines that quote them."""
+        """Erase a member: their questions, feedback and checkups, and their words wherever they went on: the
+        phrasings taught from their questions (in any server, and in the folder's learned.yaml) and the
+        audit lines that quote them."""
         # As teaching stored them: whitespace folded.
         texts = [" ".join(text.split()) for text in await self.storage.question_texts(user_id)]
         removed = 0
@@ -193,11 +239,20 @@ class Service:
                 removed += await asyncio.to_thread(remove_entries, self.knowledge.directory, text)
             if removed:
                 await self.reload("privacy", reason="removed phrasing(s) taught from a member's questions; ")
-        await self.storage.scrub_audit([repr(text) for text in texts])
-        counts = await self.storage.forget_user(user_id)
+            await self.storage.scrub_audit([repr(text) for text in texts])
+            counts = await self.storage.forget_user(user_id)
+            self._taught.clear()
         for session_id in [i for i, session in self._open.items() if session.user_id == user_id]:
             del self._open[session_id]
-        return {**counts, "taught phrasings": removed}
+        return {**counts, "taught phrasings": counts["taught phrasings"] + removed}
+
+    async def purge(self, retention_days: int) -> dict[str, int]:
+        """The retention promise: question texts older than `retention_days`, and what was taught from them."""
+        async with self._teaching:
+            purged = await self.storage.purge_question_text(retention_days)
+            if purged["taught phrasings"]:
+                self._taught.clear()
+        return purged
 
     # Checkups ---------------------------------------------------------------------------------------
 
@@ -320,79 +375,94 @@ class Service:
 
     # Teaching ---------------------------------------------------------------------------------------
 
-    async def teach(self, phrasing: str, topic_id: str, actor: str) -> Taught:
-        """Add a phrasing to a topic through learned.yaml, reload, and clear the gaps it answers."""
+    async def teach(
+        self, phrasing: str, topic_id: str, *, guild_id: int, actor: str, moderator_id: str,
+        question: AskedQuestion | None = None,
+    ) -> Taught:
+        """Teach one server that a phrasing belongs to a topic, and clear the gaps it answers there.
+        `question` is the member's question the phrasing is, if it is one (its words are theirs)."""
         phrasing = " ".join(phrasing.split())
         if not phrasing or len(phrasing) > MAX_LEARNED_CHARS:
             raise TeachError(f"A phrasing must have 1 to {MAX_LEARNED_CHARS} characters.")
         async with self._teaching:
-            if topic_id not in self.knowledge.current.kb.topics:
+            before = await self.snapshot(guild_id)
+            if topic_id not in before.kb.topics:
                 raise TeachError(f"There is no topic '{topic_id}'.")
-            before = self.knowledge.current.responder.respond(phrasing)
-            conflict = before.topic.id if before.answered and before.topic and before.topic.id != topic_id else None
-            path = learned_path(self.knowledge.directory)
-            previous = path.read_bytes() if path.exists() else None
-            added = await asyncio.to_thread(add_entry, self.knowledge.directory, topic_id, phrasing, actor)
-            if added:  # already learned: nothing changed, nothing to reload
-                report = await self.reload(actor, reason=f"taught {phrasing!r} -> {topic_id}; ")
-                if not report.ok:
-                    await asyncio.to_thread(_restore, path, previous)
-                    return Taught(False, topic_id, phrasing, conflict, False, 0, report.problems)
-        answer = self.knowledge.current.responder.respond(phrasing)
+            earlier = before.responder.respond(phrasing)
+            conflict = earlier.topic.id if earlier.answered and earlier.topic and earlier.topic.id != topic_id else None
+            added, replaced = await self.storage.teach(
+                guild_id, topic_id, phrasing, taught_by=actor, moderator_id=moderator_id, member=question,
+            )
+            if added:
+                self._taught.pop(guild_id, None)
+            after = await self.snapshot(guild_id)
+            if added:
+                await self.storage.record_reload(
+                    actor=actor, ok=True, digest=after.kb.digest, detail=f"server {guild_id}: taught {phrasing!r} -> {topic_id}",
+                )
+        answer = after.responder.respond(phrasing)
         answered = answer.answered and answer.topic is not None and answer.topic.id == topic_id
-        dismissed = await self._dismiss_like(phrasing)
-        return Taught(True, topic_id, phrasing, conflict, answered, dismissed, (), added)
+        dismissed = await self._dismiss_like(phrasing, guild_id)
+        return Taught(topic_id, phrasing, conflict, answered, dismissed, added, replaced)
 
-    async def forget_phrasing(self, phrasing: str, actor: str) -> int:
+    async def forget_phrasing(self, phrasing: str, actor: str, guild_id: int) -> int:
         async with self._teaching:
-            removed = await asyncio.to_thread(remove_entries, self.knowledge.directory, phrasing)
+            removed = await self.storage.untaught(guild_id, [phrasing])
             if removed:
-                await self.reload(actor, reason=f"forgot {phrasing!r}; ")
+                self._taught.pop(guild_id, None)
+                await self.storage.record_reload(
+                    actor=actor, ok=True, digest=(await self.snapshot(guild_id)).kb.digest,
+                    detail=f"server {guild_id}: forgot {' '.join(phrasing.split())!r}",
+                )
         return removed
 
-    async def dismiss_gap(self, question_id: int) -> int:
-        """Ignore a gap: the question and the ones like it leave the gaps list."""
+    async def dismiss_gap(self, question_id: int, guild_id: int) -> int:
+        """Ignore a gap: the question and the ones like it leave the server's gaps list."""
         question = await self.storage.question(question_id)
-        if question is None or question.text is None:
+        if question is None or question.text is None or question.guild_id != guild_id:
             return 0
-        return await self._dismiss_like(question.text)
+        return await self._dismiss_like(question.text, guild_id)
 
-    async def _dismiss_like(self, text: str) -> int:
-        rows = await self.storage.unanswered(days=RETENTION_FOREVER)
+    async def _dismiss_like(self, text: str, guild_id: int) -> int:
+        rows = await self.storage.unanswered(days=RETENTION_FOREVER, guild_id=guild_id)
         groups = group_similar([(ANCHOR, text), *((q.id, q.text) for q in rows)], self.knowledge.current.responder.analyzer.terms)
         group = next(g for g in groups if ANCHOR in g.ids)
         return await self.storage.dismiss_questions([i for i in group.ids if i != ANCHOR])
 
-    def learned_file(self) -> bytes | None:
-        path = learned_path(self.knowledge.directory)
-        return path.read_bytes() if path.exists() else None
+    async def export_taught(self, guild_id: int) -> tuple[int, str]:
+        """A server's taught phrasings as a learned.yaml, for its moderators to review (and its owners to merge)."""
+        taught = await self.taught(guild_id)
+        return len(taught), render(taught)
 
     async def check_knowledge(self) -> tuple[Snapshot | None, ReloadReport]:
         return await asyncio.to_thread(self.knowledge.check)
 
-    def preview_teaching(self, phrasing: str, topic_id: str) -> Impact:
-        """What teaching `phrasing` for a topic would change, over every labelled question, without teaching it.
-        Slow (it builds a second snapshot): call it off the event loop."""
-        snapshot = self.knowledge.current
-        topic = snapshot.kb.topics.get(topic_id)
-        if topic is None:
+    async def preview_teaching(self, phrasing: str, topic_id: str, guild_id: int | None = None) -> Impact:
+        """What teaching `phrasing` for a topic would change in a server, over every labelled question, without
+        teaching it (it builds a second snapshot, off the event loop)."""
+        snapshot = await self.snapshot(guild_id)
+        if topic_id not in snapshot.kb.topics:
             raise TeachError(f"There is no topic '{topic_id}'.")
-        taught = dataclasses.replace(topic, examples=(*topic.examples, phrasing))
-        kb = dataclasses.replace(snapshot.kb, topics=MappingProxyType({**snapshot.kb.topics, topic_id: taught}))
-        return compare(snapshot.responder, Responder(kb, snapshot.responder.thresholds), labelled_questions(list(EVAL_FILES), kb))
+        taught = Learned(topic_id, phrasing, "preview", "", Where("preview", 0, 0))
+        kb = snapshot.kb.with_learned([taught])
+        return await asyncio.to_thread(
+            lambda: compare(snapshot.responder, Responder(kb, snapshot.responder.thresholds), labelled_questions(list(EVAL_FILES), snapshot.kb)),
+        )
 
     async def gaps(self, days: int, guild_id: int | None = None) -> list[GapGroup]:
         """What members asked that the knowledge could not answer, grouped: only real questions (no commands,
-        ids or fragments), and only those the current knowledge still cannot answer (taught ones drop off)."""
-        snapshot = self.knowledge.current
-        in_domain = [d.id for d in snapshot.kb.declines.values() if d.in_domain]
-        rows = await self.storage.unanswered(days, guild_id, in_domain)
-        names = set(snapshot.kb.topics) | set(snapshot.kb.declines)
-        still_open = [
-            (q.id, q.text) for q in rows
-            if not is_junk(q.text, names) and (q.helpful is False or not snapshot.responder.respond(q.text).answered)
-        ]
-        return group_similar(still_open, snapshot.responder.analyzer.terms)
+        ids or fragments), and only those the knowledge of their own server still cannot answer (taught ones
+        drop off). Without `guild_id`, every server's (the operator's view)."""
+        shared = self.knowledge.current
+        in_domain = [d.id for d in shared.kb.declines.values() if d.in_domain]
+        names = set(shared.kb.topics) | set(shared.kb.declines)
+        still_open = []
+        for q in await self.storage.unanswered(days, guild_id, in_domain):
+            if is_junk(q.text, names):
+                continue
+            if q.helpful is False or not (await self.snapshot(q.guild_id)).responder.respond(q.text).answered:
+                still_open.append((q.id, q.text))
+        return group_similar(still_open, shared.responder.analyzer.terms)
 
     async def stats(self, days: int, guild_id: int | None = None) -> dict[str, Any]:
         return await self.storage.stats(days, guild_id)

@@ -24,3 +24,23 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target, ignore=shutil.ignore_patterns("*.md"))
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL server for the whole run (see tests/pg.py); a failure to start is an error,
+    not a skip: the PostgreSQL backend is part of what `make test` checks."""
+    from tests.pg import ThrowawayPostgres
+
+    server = ThrowawayPostgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a storage test's database is: a SQLite file, or a new database on the test PostgreSQL server.
+    Tests using it run once per backend: the same behaviour is asked of both."""
+    if request.param == "sqlite":
+        return str(tmp_path / "bot.sqlite3")
+    return await request.getfixturevalue("postgres_server").fresh_database()

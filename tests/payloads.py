@@ -94,14 +94,15 @@ def component_data(message: dict, custom_id: str, values: list[str] | None = Non
 
 
 def interaction_payload(kind: int, data: dict, *, user_id: int = MEMBER_ID, permissions: str = "0",
-                        roles: list[int] | None = None, message: dict | None = None, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+                        roles: list[int] | None = None, message: dict | None = None, channel_id: int = CHANNEL_ID,
+                        guild_id: int = GUILD_ID) -> dict[str, Any]:
     """An INTERACTION_CREATE: kind 2 for a slash command, 3 for a component click."""
     payload = {
         "id": snowflake(), "application_id": str(APP_ID), "type": kind, "token": "token-" + snowflake(), "version": 1,
-        "guild_id": str(GUILD_ID), "channel_id": str(channel_id),
-        "channel": {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": "general", "position": 0},
+        "guild_id": str(guild_id), "channel_id": str(channel_id),
+        "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "general", "position": 0},
         "member": member_payload(user_id, permissions=permissions, roles=roles), "app_permissions": "0",
-        "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild_id)},
         "context": 0, "attachment_size_limit": 10485760, "data": data,
     }
     if message is not None:

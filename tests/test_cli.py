@@ -156,3 +156,35 @@ def test_ask_json_reports_the_situation_and_outcome() -> None:
 def test_knowledge_works_before_or_after_the_command(args) -> None:
     result = run(*args)
     assert result.returncode == 1 and "/nonexistent" in result.stdout + result.stderr
+
+
+def test_merge_learned_folds_one_servers_phrasings_into_the_files_and_only_that_servers(tmp_path: Path, knowledge_copy: Path,
+                                                                                      db_env) -> None:
+    import asyncio
+
+    from bot.knowledge import load_knowledge
+    from bot.storage import Storage
+
+    topic = next(iter(load_knowledge(knowledge_copy).topics))
+
+    async def teach() -> None:
+        storage = await Storage.open(db_env["DATABASE_PATH"])
+        await storage.teach(1, topic, "a phrasing server one taught", taught_by="m", moderator_id="9")
+        await storage.teach(2, topic, "a phrasing server two taught", taught_by="m", moderator_id="9")
+        await storage.close()
+
+    async def left(guild_id: int) -> list[str]:
+        storage = await Storage.open(db_env["DATABASE_PATH"])
+        try:
+            return [t.phrasing for t in await storage.taught(guild_id)]
+        finally:
+            await storage.close()
+
+    asyncio.run(teach())
+    merged = run("kb", "merge-learned", "--server", "1", "--knowledge", str(knowledge_copy), env=db_env)
+    assert merged.returncode == 0, merged.stderr
+    assert "1 phrasing(s) added" in merged.stdout and "server 1" in merged.stdout
+    assert load_knowledge(knowledge_copy).topics[topic].examples[-1] == "a phrasing server one taught"
+    assert asyncio.run(left(1)) == [] and asyncio.run(left(2)) == ["a phrasing server two taught"]
+    again = run("kb", "merge-learned", "--server", "1", "--knowledge", str(knowledge_copy), env=db_env)
+    assert again.returncode == 0 and "Nothing to merge" in again.stdout

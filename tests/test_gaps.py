@@ -50,12 +50,15 @@ async def test_an_in_domain_decline_is_a_gap_and_an_outside_one_is_not(service: 
 
 async def test_a_question_the_knowledge_now_answers_leaves_the_gaps(service: Service, tmp_path: Path) -> None:
     question = UNKNOWN
-    await service.ask(question, user_id="m", via="slash")
-    assert [g.example for g in await service.gaps(days=30)] == [question]
+    await service.ask(question, user_id="m", via="slash", guild_id=1)
+    await service.ask(question, user_id="m", via="slash", guild_id=2)
+    assert [g.count for g in await service.gaps(days=30)] == [2]
     topic = next(iter(service.knowledge.current.kb.topics))
-    taught = await service.teach(question, topic, actor="mod")
-    assert taught.ok and taught.answered_now
-    assert await service.gaps(days=30) == []
+    taught = await service.teach(question, topic, guild_id=1, actor="mod", moderator_id="9")
+    assert taught.answered_now and taught.dismissed == 1
+    assert await service.gaps(days=30, guild_id=1) == []
+    assert [g.count for g in await service.gaps(days=30, guild_id=2)] == [1]  # another server still has the gap
+    assert [g.count for g in await service.gaps(days=30)] == [1]  # and the operator sees it
 
 
 def test_gaps_on_the_command_line_never_print_escape_sequences_and_refuse_bad_days(tmp_path: Path) -> None:

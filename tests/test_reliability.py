@@ -86,8 +86,7 @@ async def reload_under_load(tmp_path: Path, questions: int, reloads: int) -> dic
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors[:3]
     seen = {tag for r in results[1:] for tag in r[:2]}
-    async with storage.db.execute("SELECT id, knowledge FROM questions") as cursor:
-        stored = dict(await cursor.fetchall())
+    stored = dict(await storage.backend.fetch("SELECT id, knowledge FROM questions"))
     for verdict_tag, _, question_id in results[1:]:
         assert digests[stored[question_id]] == verdict_tag  # the text and the recorded version agree
     await storage.close()
@@ -124,8 +123,8 @@ async def concurrent_checkups(tmp_path: Path, interviews: int) -> dict[str, floa
         return steps
 
     steps = await asyncio.gather(*(one(n) for n in range(interviews)))
-    async with storage.db.execute("SELECT COUNT(*), SUM(version), SUM(json_array_length(answers)) FROM interviews WHERE status = 'finished'") as cursor:
-        finished, versions, answers = await cursor.fetchone()
+    [(finished, versions, answers)] = await storage.backend.fetch(
+        "SELECT COUNT(*), SUM(version), SUM(json_array_length(answers)) FROM interviews WHERE status = 'finished'")
     await storage.close()
     assert steps == [5] * interviews
     assert finished == interviews and versions == 5 * interviews and answers == 5 * interviews

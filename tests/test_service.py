@@ -100,11 +100,22 @@ async def test_unprompted_chatter_is_not_recorded_but_unprompted_questions_are(s
     assert question.question_id is not None and not question.answer.answered
 
 
-async def test_teaching_a_phrasing_twice_reloads_once(service: Service) -> None:
-    first = await service.teach("escrow after the end, who gets it", "escrow-on-end", "mod")
-    again = await service.teach("Escrow after the END, who gets it", "escrow-on-end", "mod")
-    assert first.added and not again.added and again.ok
+async def test_teaching_a_phrasing_twice_is_audited_once(service: Service) -> None:
+    first = await service.teach("escrow after the end, who gets it", "escrow-on-end", guild_id=1, actor="mod", moderator_id="9")
+    again = await service.teach("Escrow after the END, who gets it", "escrow-on-end", guild_id=1, actor="mod", moderator_id="9")
+    assert first.added and not again.added
     assert [r["ok"] for r in await service.storage.reloads()] == [True]
+
+
+async def test_a_servers_snapshot_is_built_once_and_rebuilt_after_a_reload(service: Service) -> None:
+    await service.teach("escrow after the end, who gets it", "escrow-on-end", guild_id=1, actor="mod", moderator_id="9")
+    mine = await service.snapshot(1)
+    assert await service.snapshot(1) is mine and await service.snapshot(2) is service.knowledge.current
+    assert mine.kb.digest.startswith(service.knowledge.current.kb.digest + "+")
+    assert (await service.ask("escrow after the end, who gets it", user_id="m", via="t", guild_id=1)).answer.topic.id == "escrow-on-end"
+    await service.reload("owner")
+    again = await service.snapshot(1)
+    assert again is not mine and again.kb.learned == mine.kb.learned
 
 
 async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_process_moved_on(tmp_path: Path) -> None:
@@ -138,3 +149,34 @@ async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_
     finally:
         await first_storage.close()
         await second_storage.close()
+
+
+def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow reload (it read the folder, then took long to index it) and a fast one started after the folder
+    changed: whatever the timing, the live knowledge ends as the folder is now, never as it was before."""
+    import threading
+
+    import bot.service
+
+    topics = knowledge_copy / "topics.yaml"
+    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
+    knowledge = Knowledge(knowledge_copy, cache_dir=tmp_path / "cache")  # a title edit reuses the training: fast
+    index, read, fast_done = bot.service.index, threading.Event(), threading.Event()
+
+    def slow_index(kb, *args):  # noqa: ANN001, ANN002
+        if threading.current_thread().name == "slow":
+            read.set()
+            fast_done.wait(1.5)  # with reloads serialised the fast one cannot finish first: this times out
+        return index(kb, *args)
+
+    monkeypatch.setattr(bot.service, "index", slow_index)
+    slow = threading.Thread(target=knowledge.reload, name="slow")
+    slow.start()
+    assert read.wait(10)
+    topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+    fast = threading.Thread(target=lambda: (knowledge.reload(), fast_done.set()))
+    fast.start()
+    for thread in (slow, fast):
+        thread.join(30)
+    assert any(t.title.endswith("(edited)") for t in knowledge.current.kb.topics.values())

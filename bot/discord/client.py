@@ -86,15 +86,16 @@ class JssBot(commands.Bot):
 
     @tasks.loop(hours=24)
     async def purge_old_questions(self) -> None:
-        """Blank old question text. A failure is logged and the next day's run tries again: an exception
-        escaping a `tasks.loop` would stop it for good, and the retention promise with it."""
+        """Blank old question text and drop what was taught from it. A failure is logged and the next day's
+        run tries again: an exception escaping a `tasks.loop` would stop it for good, and the retention
+        promise with it."""
         try:
-            purged = await self.service.storage.purge_question_text(self.settings.retention_days)
+            purged = await self.service.purge(self.settings.retention_days)
         except Exception:
             log.exception("the retention purge failed; it runs again in 24 hours")
             return
-        if purged:
-            log.info("blanked the text of %d questions older than %d days", purged, self.settings.retention_days)
+        if any(purged.values()):
+            log.info("retention (%d days): %s", self.settings.retention_days, ", ".join(f"{n} {kind}" for kind, n in purged.items()))
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure gets a private answer: a refusal, a "slow down", or "something went wrong"."""

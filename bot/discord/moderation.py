@@ -24,6 +24,7 @@ from bot.discord.replies import bot_of, guarded, reply_private
 from bot.engine.responder import Responder
 from bot.knowledge.learned import LEARNED_FILE
 from bot.service import ReloadReport, TeachError
+from bot.storage import AskedQuestion
 
 if TYPE_CHECKING:
     from bot.discord.client import JssBot
@@ -51,21 +52,20 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
     raise NotModerator("this command is for moderators (Manage Server, or the moderator role)")
 
 
-async def may_change_shared_knowledge(interaction: discord.Interaction) -> bool:
-    """Teaching, forgetting, exporting and reloading change (or show) the knowledge every server shares, and
-    the member text taught into it. A server's moderator may do that only while the bot serves that one
-    community; with several, only the bot's owners may, or one community could rewrite another's answers."""
+async def is_owner(interaction: discord.Interaction) -> bool:
+    """The shared knowledge (the files every server answers from) is the bot's owners' to reload: the
+    application owner or team, or BOT_OWNER_IDS. A server's moderators change their own server only."""
     bot = bot_of(interaction)
-    if len(bot.guilds) <= 1 or interaction.user.id in bot.settings.owner_ids:
+    if interaction.user.id in bot.settings.owner_ids:
         return True
     try:
         if await bot.is_owner(interaction.user):
             return True
     except discord.HTTPException:
         pass  # the application info could not be fetched: not an owner, as far as we know
-    log.warning("refused shared-knowledge command %s to user %s in guild %s",
+    log.warning("refused owner command %s to user %s in guild %s",
                 interaction.command.qualified_name if interaction.command else "?", interaction.user.id, interaction.guild_id)
-    raise NotModerator("this changes the knowledge every server shares, so only the bot's owners can use it (BOT_OWNER_IDS)")
+    raise NotModerator("this reloads the knowledge every server shares, so only the bot's owners can use it (BOT_OWNER_IDS)")
 
 
 def report_embed(report: ReloadReport, *, swapped: bool) -> discord.Embed:
@@ -94,18 +94,21 @@ def gap_options(responder: Responder, question: str) -> list[discord.SelectOptio
     return options
 
 
-async def teach(interaction: discord.Interaction, question: str, topic: str) -> discord.Embed:
+async def teach(interaction: discord.Interaction, phrasing: str, topic: str, question: AskedQuestion | None = None) -> discord.Embed:
+    assert interaction.guild_id is not None
     try:
-        taught = await bot_of(interaction).service.teach(question, topic, actor(interaction))
+        taught = await bot_of(interaction).service.teach(
+            phrasing, topic, guild_id=interaction.guild_id, actor=actor(interaction), moderator_id=str(interaction.user.id),
+            question=question,
+        )
     except TeachError as error:
         return notice_embed(str(error), colour=ERROR_COLOUR)
-    if not taught.ok:
-        lines = "\n".join(f"`{clip(str(p), 300)}`" for p in taught.problems)
-        return notice_embed(clip(f"The knowledge did not validate, so nothing changed:\n{lines}", EMBED_DESCRIPTION), colour=ERROR_COLOUR)
-    lines = [f"Taught: \"{safe(taught.phrasing)}\" → `{taught.topic}`. Reloaded; no restart needed."]
+    lines = [f"Taught: \"{safe(taught.phrasing)}\" → `{taught.topic}`, for this server. Live now; no reload needed."]
     if not taught.added:
-        lines[0] = f"Already learned for `{taught.topic}`: \"{safe(taught.phrasing)}\"."
-    if taught.conflict:
+        lines[0] = f"Already taught for `{taught.topic}`: \"{safe(taught.phrasing)}\"."
+    if taught.replaced:
+        lines.append(f"It was taught for `{taught.replaced}` before; it now answers with `{taught.topic}` instead.")
+    elif taught.conflict:
         lines.append(f"⚠ Before this, the phrasing was answered with `{taught.conflict}`: check the two topics don't overlap.")
     if not taught.answered_now:
         lines.append("⚠ It is still not answered with that topic; add a clearer phrasing or concept words.")
@@ -132,23 +135,22 @@ class GapAssigner(discord.ui.DynamicItem[discord.ui.Select], template=r"jss:gap:
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await is_moderator(interaction)
-            choice = self.item.values[0] if self.item.values else IGNORE
-            if choice != IGNORE:
-                await may_change_shared_knowledge(interaction)
         except NotModerator as error:
             await reply_private(interaction, f"Sorry, {error}.", error=True)
             return
+        assert interaction.guild_id is not None
+        choice = self.item.values[0] if self.item.values else IGNORE
         service = bot_of(interaction).service
         if choice == IGNORE:
-            dismissed = await service.dismiss_gap(self.question_id)
+            dismissed = await service.dismiss_gap(self.question_id, interaction.guild_id)
             await reply_private(interaction, f"Ignored: {dismissed} question(s) left the gaps list.")
             return
         question = await service.storage.question(self.question_id)
-        if question is None or question.text is None:
+        if question is None or question.text is None or question.guild_id != interaction.guild_id:
             await reply_private(interaction, "That question is no longer stored.", error=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.followup.send(embed=await teach(interaction, question.text, choice), ephemeral=True)
+        await interaction.followup.send(embed=await teach(interaction, question.text, choice, question), ephemeral=True)
 
 
 class ModerationCog(commands.Cog):
@@ -162,7 +164,7 @@ class ModerationCog(commands.Cog):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         return await is_moderator(interaction)
 
-    @app_commands.check(may_change_shared_knowledge)
+    @app_commands.check(is_owner)
     @kb.command(name="reload", description="Validate the knowledge files and swap them in (nothing changes on error)")
     async def kb_reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -181,24 +183,23 @@ class ModerationCog(commands.Cog):
     async def kb_gaps(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
         groups = await self.bot.service.gaps(days, interaction.guild_id)
         view = discord.ui.View(timeout=None)
-        responder = self.bot.service.knowledge.current.responder
+        responder = (await self.bot.service.snapshot(interaction.guild_id)).responder
         for group in groups[:GAPS_WITH_MENUS]:
             view.add_item(GapAssigner(group.ids[-1], gap_options(responder, group.example)))
         await interaction.response.send_message(embed=gaps_embed(groups, days), view=view, ephemeral=True)
 
-    @app_commands.check(may_change_shared_knowledge)
-    @kb.command(name="teach", description="Teach me that a question belongs to a topic")
+    @kb.command(name="teach", description="Teach me that a question belongs to a topic, in this server")
     @app_commands.describe(question="The question as members ask it", topic="The topic that answers it")
     async def kb_teach(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500], topic: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send(embed=await teach(interaction, question, topic), ephemeral=True)
 
-    @app_commands.check(may_change_shared_knowledge)
-    @kb.command(name="forget-phrasing", description="Remove a phrasing I was taught")
+    @kb.command(name="forget-phrasing", description="Remove a phrasing this server taught me")
     async def kb_forget_phrasing(self, interaction: discord.Interaction, phrasing: str) -> None:
+        assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        removed = await self.bot.service.forget_phrasing(phrasing, actor(interaction))
-        text = f"Forgot {removed} learned phrasing(s) and reloaded." if removed else "No learned phrasing matches that text."
+        removed = await self.bot.service.forget_phrasing(phrasing, actor(interaction), interaction.guild_id)
+        text = f"Forgot {removed} taught phrasing(s); live now." if removed else "No phrasing taught in this server matches that text."
         await interaction.followup.send(embed=notice_embed(text), ephemeral=True)
 
     @kb.command(name="preview", description="See how I answer a topic, or what teaching it a phrasing would change")
@@ -213,25 +214,30 @@ class ModerationCog(commands.Cog):
             await interaction.response.send_message(content=f"Preview of `{topic}`:", embed=answer_embed(answer), ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        impact = await asyncio.to_thread(self.bot.service.preview_teaching, phrasing, topic)
+        impact = await self.bot.service.preview_teaching(phrasing, topic, interaction.guild_id)
         await interaction.followup.send(embed=impact_embed(impact, phrasing, answer.topic.title), ephemeral=True)
 
-    @app_commands.check(may_change_shared_knowledge)
-    @kb.command(name="export", description="Download the phrasings I was taught, for review")
+    @kb.command(name="export", description="Download the phrasings this server taught me, for review")
     async def kb_export(self, interaction: discord.Interaction) -> None:
-        content = self.bot.service.learned_file()
-        if not content:
-            await interaction.response.send_message(embed=notice_embed("Nothing learned yet."), ephemeral=True)
+        assert interaction.guild_id is not None
+        count, content = await self.bot.service.export_taught(interaction.guild_id)
+        if not count:
+            await interaction.response.send_message(embed=notice_embed("Nothing taught in this server yet."), ephemeral=True)
             return
-        count = len(self.bot.service.knowledge.current.kb.learned)
         await interaction.response.send_message(
-            embed=notice_embed(f"{count} learned phrasing(s). Merge them into the topic files with `python -m bot kb merge-learned`."),
-            file=discord.File(io.BytesIO(content), filename=LEARNED_FILE), ephemeral=True,
+            embed=notice_embed(f"{count} phrasing(s) taught in this server. To give them to every server, the bot's owners "
+                               f"run `python -m bot kb merge-learned --server {interaction.guild_id}`."),
+            file=discord.File(io.BytesIO(content.encode()), filename=LEARNED_FILE), ephemeral=True,
         )
 
     @kb_teach.autocomplete("topic")
     @kb_preview.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        # discord.py does not run interaction_check or checks for autocomplete: the same check, by hand.
+        try:
+            await is_moderator(interaction)
+        except NotModerator:
+            return []
         kb = self.bot.service.knowledge.current.kb
         typed = current.lower()
         matches = [t for t in kb.topics.values() if typed in t.id or typed in t.title.lower()]
@@ -239,14 +245,13 @@ class ModerationCog(commands.Cog):
 
     @kb_forget_phrasing.autocomplete("phrasing")
     async def phrasing_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        # discord.py does not run interaction_check or checks for autocomplete: the same checks, by hand.
         try:
             await is_moderator(interaction)
-            await may_change_shared_knowledge(interaction)
         except NotModerator:
             return []
+        assert interaction.guild_id is not None
         typed = current.lower()
-        learned = [e for e in self.bot.service.knowledge.current.kb.learned if typed in e.phrasing.lower()]
+        learned = [e for e in await self.bot.service.taught(interaction.guild_id) if typed in e.phrasing.lower()]
         return [app_commands.Choice(name=clip(e.phrasing, 100), value=clip(e.phrasing, 100)) for e in learned[:25]]
 
     @kb.command(name="stats", description="Questions per topic, helpful ratio, checkups and outcomes")

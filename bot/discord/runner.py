@@ -55,7 +55,7 @@ async def _serve(settings: Settings, knowledge: Knowledge) -> int:
 
 
 async def _with_bot(settings: Settings, knowledge: Knowledge, work) -> int:
-    storage = await Storage.open(settings.database_path)
+    storage = await Storage.open(settings.database, pool_size=settings.database_pool_size)
     bot = JssBot(Service(knowledge, storage), settings)
     try:
         return await work(bot)

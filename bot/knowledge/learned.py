@@ -1,9 +1,10 @@
-"""The machine-owned `learned.yaml`, and folding it into the human-written topic files.
+"""`learned.yaml`, the format of taught phrasings, and folding them into the human-written topic files.
 
-Moderators teach the bot from Discord; the bot writes only `learned.yaml`, never the files people wrote.
-`merge_learned` later moves the phrasings into the right topic files as new lines of text, placed with
-PyYAML's node marks, so every comment and the layout around them stay exactly as the moderators left them
-(which is why no round-trip YAML library is needed).
+Each server's moderators teach their own server from Discord (kept in the database, see `bot.storage`);
+`/kb export` gives them as a learned.yaml. The bot's owners fold phrasings into the shared topic files with
+`python -m bot kb merge-learned` (a learned.yaml in the folder, or one server's with `--server`), as new
+lines of text placed with PyYAML's node marks, so every comment and the layout around them stay exactly
+as the moderators left them (which is why no round-trip YAML library is needed).
 """
 
 from __future__ import annotations
@@ -11,19 +12,18 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
 from bot.knowledge.loader import YAML_LOADER, KnowledgeError, load_knowledge
+from bot.knowledge.model import Learned, fold
 
 LEARNED_FILE = "learned.yaml"
 HEADER = """\
-# Written by the bot when moderators teach it (/kb teach, or "Assign to topic" in /kb gaps).
-# Review it with /kb export, then fold it into the topic files with `python -m bot kb merge-learned`.
-# The bot rewrites this file: edit the topic files instead.
+# Phrasings moderators taught the bot for their server (/kb teach, or "Assign to topic" in /kb gaps).
+# Fold them into the topic files with `python -m bot kb merge-learned` (the bot's owners), then reload.
 """
 
 
@@ -39,6 +39,15 @@ def read_entries(directory: Path) -> list[dict[str, Any]]:
     return list(data.get("learned") or [])
 
 
+def render(entries: Sequence[Learned]) -> str:
+    """Phrasings as a learned.yaml, the one format they travel in (export, the folder's own file)."""
+    return _document([{"topic": e.topic, "phrasing": e.phrasing, "by": e.by, "at": e.at} for e in entries])
+
+
+def _document(records: list[dict[str, Any]]) -> str:
+    return HEADER + yaml.safe_dump({"learned": records}, sort_keys=False, allow_unicode=True, width=1000)
+
+
 def write_entries(directory: Path, entries: list[dict[str, Any]]) -> None:
     """Replace learned.yaml atomically: a crash leaves the old file or the new one, never half of one.
     With nothing left to hold, the file goes: an empty learned.yaml is clutter a moderator must wonder about."""
@@ -46,29 +55,15 @@ def write_entries(directory: Path, entries: list[dict[str, Any]]) -> None:
     if not entries:
         path.unlink(missing_ok=True)
         return
-    text = HEADER + yaml.safe_dump({"learned": entries}, sort_keys=False, allow_unicode=True, width=1000)
+    text = _document(entries)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
 
 
-def same(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
-
-
-def add_entry(directory: Path, topic: str, phrasing: str, by: str) -> bool:
-    """Append a phrasing; False if it is already learned for that topic."""
-    entries = read_entries(directory)
-    if any(same(e.get("phrasing", ""), phrasing) and e.get("topic") == topic for e in entries):
-        return False
-    entries.append({"topic": topic, "phrasing": phrasing, "by": by, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-    write_entries(directory, entries)
-    return True
-
-
 def remove_entries(directory: Path, phrasing: str) -> int:
     entries = read_entries(directory)
-    kept = [e for e in entries if not same(e.get("phrasing", ""), phrasing)]
+    kept = [e for e in entries if fold(e.get("phrasing", "")) != fold(phrasing)]
     if len(kept) != len(entries):
         write_entries(directory, kept)
     return len(entries) - len(kept)
@@ -82,32 +77,37 @@ class Insertion:
     order: int  # keeps phrasings for the same place in the order they were learned
 
 
-def merge_learned(directory: Path) -> dict[str, int]:
-    """Move every learned phrasing into its topic's `examples` in the topic's own file; returns counts per file.
+def merge_learned(directory: Path, phrasings: Sequence[Learned] | None = None) -> dict[str, int]:
+    """Move phrasings into their topics' `examples` in each topic's own file; returns counts per file.
 
-    All files are checked again afterwards; if the result would not load, every file is put back as it was.
+    Without `phrasings`, the folder's learned.yaml is merged and removed. Given (one server's), a phrasing
+    whose topic the files no longer have is left out. All files are checked again afterwards; if the result
+    would not load, every file is put back as it was.
     """
     kb = load_knowledge(directory)
-    if not kb.learned:
+    entries = kb.learned if phrasings is None else [e for e in phrasings if e.topic in kb.topics]
+    if not entries:
         return {}
     originals: dict[Path, str] = {}
     plan: dict[Path, list[Insertion]] = {}
-    for entry in kb.learned:
+    for entry in entries:
         path = Path(kb.topics[entry.topic].where.file)
         if path not in originals:
             originals[path] = path.read_text(encoding="utf-8")
         plan.setdefault(path, []).append(_insertion(originals[path], entry.topic, entry.phrasing, len(plan.get(path, ()))))
     learned_file = learned_path(directory)
-    learned_original = learned_file.read_text(encoding="utf-8")
+    learned_original = learned_file.read_text(encoding="utf-8") if phrasings is None else None
     try:
         for path, insertions in plan.items():
             path.write_text(_apply(originals[path], insertions), encoding="utf-8")
-        write_entries(directory, [])
+        if learned_original is not None:
+            write_entries(directory, [])
         load_knowledge(directory)
     except (KnowledgeError, OSError):
         for path, text in originals.items():
             path.write_text(text, encoding="utf-8")
-        learned_file.write_text(learned_original, encoding="utf-8")
+        if learned_original is not None:
+            learned_file.write_text(learned_original, encoding="utf-8")
         raise
     return {str(path): len(insertions) for path, insertions in plan.items()}
 

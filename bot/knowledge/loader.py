@@ -6,7 +6,6 @@ caller either gets a complete, cross-checked snapshot or a `KnowledgeError` list
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import hashlib
 import itertools
@@ -376,9 +375,6 @@ class _Builder:
             for ident in record.get("related", ()):
                 self.check_ref(record, "related", ident, "topic", topics)
         learned = self.learned(topics)
-        for entry in learned:
-            topic = topics[entry.topic]
-            topics[entry.topic] = dataclasses.replace(topic, examples=(*topic.examples, entry.phrasing))
         concepts = self.concepts()
         stopwords = frozenset(word.lower() for document in self.documents for word in document.get("stopwords", ()))
         return KnowledgeBase(
@@ -391,8 +387,7 @@ class _Builder:
             interviews=MappingProxyType(interviews),
             files=files,
             digest=digest,
-            learned=tuple(learned),
-        )
+        ).with_learned(learned)
 
     def learned(self, topics: Mapping[str, Topic]) -> list[Learned]:
         """Taught phrasings; one taught to two different topics would make the bot contradict itself."""

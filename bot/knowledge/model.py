@@ -6,9 +6,12 @@ frozen so that a snapshot handed to an answer can never change under it during a
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Mapping
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
 
 
 class Verdict(str, Enum):
@@ -187,6 +190,11 @@ class Interview:
         return "; ".join(facts)
 
 
+def fold(phrasing: str) -> str:
+    """A phrasing as teaching compares it: case and spacing do not make two phrasings different."""
+    return " ".join(phrasing.lower().split())
+
+
 @dataclass(frozen=True, slots=True)
 class Learned:
     """A phrasing a moderator taught from Discord; it matches as one more example of its topic."""
@@ -210,6 +218,21 @@ class KnowledgeBase:
     files: tuple[str, ...]
     digest: str
     learned: tuple[Learned, ...] = ()
+
+    def with_learned(self, entries: Sequence[Learned]) -> KnowledgeBase:
+        """This knowledge plus taught phrasings, each one more example of its topic. A phrasing whose topic is
+        gone (the files changed since it was taught) is left out, not an error: a server's teaching must not
+        stop the shared knowledge from loading. The digest names the additions, so answers stay traceable."""
+        kept = [e for e in entries if e.topic in self.topics]
+        if not kept:
+            return self
+        topics = dict(self.topics)
+        for entry in kept:
+            topics[entry.topic] = dataclasses.replace(topics[entry.topic], examples=(*topics[entry.topic].examples, entry.phrasing))
+        added = hashlib.sha256("\n".join(f"{e.topic}\t{e.phrasing}" for e in kept).encode()).hexdigest()[:8]
+        return dataclasses.replace(
+            self, topics=MappingProxyType(topics), learned=(*self.learned, *kept), digest=f"{self.digest}+{added}",
+        )
 
     def summary(self) -> str:
         return (

@@ -1,29 +1,25 @@
-"""The one module that talks to SQLite: questions, feedback, checkups in progress, config, reload audit.
-
-WAL mode lets readers (stats, gaps) run beside the writer; `busy_timeout` makes a second process wait
-instead of failing with "database is locked". Every write is its own committed transaction, so what a
-method returned is on disk.
+"""Everything the bot stores, as methods: questions, feedback, checkups in progress, per-server settings and
+taught phrasings, the knowledge audit. Written once, in SQL both SQLite and PostgreSQL run (see
+`bot.storage.backend`); `Storage.open` picks the backend from the target: a file path or a postgresql:// URL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Sequence
+from typing import Any, Sequence
 
-import aiosqlite
+from bot.knowledge.model import fold
+from bot.storage.backend import Backend, Conflict, Row
+from bot.storage.postgres import PostgresBackend, is_postgres_url
+from bot.storage.sqlite import SQLiteBackend
 
-from bot.storage.migrations import migrate
-
-
-class StorageError(RuntimeError):
-    """The database cannot be used (unreadable, read-only, corrupt, or from a newer bot)."""
+#: Notification channels (PostgreSQL NOTIFY) between processes sharing the database.
+TAUGHT_CHANGED = "jss_taught"
+KNOWLEDGE_RELOADED = "jss_reloaded"
 
 
 def now() -> datetime:
@@ -53,74 +49,48 @@ class AskedQuestion:
     kind: str
     topic_id: str | None
     helpful: bool | None
+    user_id: str
+    guild_id: int | None
+    asked_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaughtPhrasing:
+    """A phrasing one server's moderators taught for a topic; it answers in that server only."""
+
+    id: int
+    guild_id: int
+    topic_id: str
+    phrasing: str
+    taught_by: str
+    member_id: str | None
+    taught_at: str
 
 
 class Storage:
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
-        self.db = db
-        self.path = path
-        # One connection is shared by every coroutine: the lock keeps one coroutine's statements out of
-        # another's transaction.
-        self._lock = asyncio.Lock()
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
 
     @classmethod
-    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
-        """Open (creating if needed) and migrate the database at `path`.
+    async def open(cls, target: str | Path, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -> Storage:
+        """Open (creating if needed) and migrate the database: a SQLite file at a path, or PostgreSQL at a
+        postgresql:// URL. `busy_timeout_ms` is how long SQLite waits for another process's lock."""
+        if is_postgres_url(str(target)):
+            return cls(await PostgresBackend.open(str(target), pool_size=pool_size))
+        return cls(await SQLiteBackend.open(target, busy_timeout_ms=busy_timeout_ms))
 
-        `busy_timeout_ms` is how long to wait for another process's lock before giving up with a clear error.
-        """
-        path = str(path)
-        if path != ":memory:":
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise StorageError(f"cannot create the folder for the database {path}: {error.strerror}; "
-                                   "set DATABASE_PATH to a path in a writable folder") from error
-        connection = aiosqlite.connect(path, isolation_level=None)
-        try:
-            db = await connection
-        except (sqlite3.Error, OSError) as error:
-            await _worker_stopped(connection)
-            raise StorageError(f"cannot open the database {path}: {error}") from error
-        try:
-            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            async with db.execute("PRAGMA quick_check") as cursor:
-                verdict = (await cursor.fetchone() or ("",))[0]
-            if verdict != "ok":
-                raise StorageError(f"the file is damaged ({verdict}); restore a backup or point DATABASE_PATH at a new file")
-            await migrate(db)
-        except Exception as error:
-            await db.close()
-            reason = "another process holds a lock on it" if "locked" in str(error) else error
-            if "readonly" in str(error) or "read-only" in str(error):
-                reason = "it is read-only; give the bot write access to the file and its folder"
-            raise StorageError(f"cannot use the database {path}: {reason}") from error
-        return cls(db, path)
+    @property
+    def where(self) -> str:
+        return self.backend.where
 
     async def close(self) -> None:
-        await self.db.close()
+        await self.backend.close()
 
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
-        async with self._lock:
-            return await self.db.execute(sql, tuple(params))
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self.backend.execute(sql, params)
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-            await self.db.execute("COMMIT")
-
-    async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self.db.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.backend.fetch(sql, params)
 
     # Questions and feedback -------------------------------------------------------------------------
 
@@ -128,13 +98,12 @@ class Storage:
         self, *, user_id: str, text: str, kind: str, topic_id: str | None, confidence: float, knowledge: str,
         via: str, guild_id: int | None = None, channel_id: int | None = None, decline: str | None = None,
     ) -> int:
-        cursor = await self._write(
+        [(question_id,)] = await self._rows(
             "INSERT INTO questions (asked_at, user_id, guild_id, channel_id, via, text, kind, topic_id, confidence,"
-            " knowledge, decline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " knowledge, decline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (stamp(now()), user_id, guild_id, channel_id, via, text, kind, topic_id, confidence, knowledge, decline),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return question_id
 
     async def record_feedback(self, question_id: int, user_id: str, helpful: bool) -> bool:
         """Store (or change) a member's verdict on an answer; False if the question is gone."""
@@ -144,7 +113,7 @@ class Storage:
                 " ON CONFLICT (question_id, user_id) DO UPDATE SET helpful = excluded.helpful, given_at = excluded.given_at",
                 (question_id, user_id, int(helpful), stamp(now())),
             )
-        except sqlite3.IntegrityError:
+        except Conflict:  # the question was deleted meanwhile (/forget-me)
             return False
         return True
 
@@ -158,12 +127,13 @@ class Storage:
         """Questions the bot could not answer (or declined with one of `gap_declines`, which are in our domain),
         or whose answer someone found not helpful."""
         since = stamp(now() - timedelta(days=days))
-        marks = ",".join("?" * len(gap_declines)) or "NULL"
+        server, server_params = _in_server("q.guild_id", guild_id)
         rows = await self._rows(
             f"{_QUESTION_WITH_FEEDBACK}"
-            " WHERE q.asked_at >= ? AND q.text IS NOT NULL AND q.dismissed = 0 AND (? IS NULL OR q.guild_id = ?)"
-            f" GROUP BY q.id HAVING q.kind = 'not-sure' OR helpful = 0 OR q.decline IN ({marks}) ORDER BY q.id",
-            (since, guild_id, guild_id, *gap_declines),
+            f" WHERE q.asked_at >= ? AND q.text IS NOT NULL AND q.dismissed = 0 AND {server}"
+            f" GROUP BY q.id HAVING q.kind = 'not-sure' OR MIN(f.helpful) = 0 OR q.decline IN ({_marks(gap_declines)})"
+            " ORDER BY q.id",
+            (since, *server_params, *gap_declines),
         )
         return [_asked(r) for r in rows]
 
@@ -171,37 +141,35 @@ class Storage:
         """Take questions off the gaps list (answered by teaching, or ignored by a moderator)."""
         if not question_ids:
             return 0
-        marks = ",".join("?" * len(question_ids))
-        cursor = await self._write(f"UPDATE questions SET dismissed = 1 WHERE id IN ({marks})", question_ids)
-        return cursor.rowcount
+        return await self._write(f"UPDATE questions SET dismissed = 1 WHERE id IN ({_marks(question_ids)})", question_ids)
 
     async def stats(self, days: int, guild_id: int | None = None) -> dict[str, Any]:
         since = stamp(now() - timedelta(days=days))
-        scope = "(? IS NULL OR guild_id = ?)"
+        scope, scope_params = _in_server("guild_id", guild_id)
+        q_scope, _ = _in_server("q.guild_id", guild_id)
         kinds = dict(await self._rows(
-            f"SELECT kind, COUNT(*) FROM questions WHERE asked_at >= ? AND {scope} GROUP BY kind",
-            (since, guild_id, guild_id),
+            f"SELECT kind, COUNT(*) FROM questions WHERE asked_at >= ? AND {scope} GROUP BY kind", (since, *scope_params),
         ))
         topics = await self._rows(
-            "SELECT q.topic_id, COUNT(DISTINCT q.id), SUM(f.helpful = 1), SUM(f.helpful = 0) FROM questions q"
+            "SELECT q.topic_id, COUNT(DISTINCT q.id), SUM(CASE WHEN f.helpful = 1 THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN f.helpful = 0 THEN 1 ELSE 0 END) FROM questions q"
             " LEFT JOIN feedback f ON f.question_id = q.id"
-            " WHERE q.asked_at >= ? AND q.topic_id IS NOT NULL AND (? IS NULL OR q.guild_id = ?)"
+            f" WHERE q.asked_at >= ? AND q.topic_id IS NOT NULL AND {q_scope}"
             " GROUP BY q.topic_id ORDER BY COUNT(DISTINCT q.id) DESC",
-            (since, guild_id, guild_id),
+            (since, *scope_params),
         )
         checkups = dict(await self._rows(
-            f"SELECT status, COUNT(*) FROM interviews WHERE started_at >= ? AND {scope} GROUP BY status",
-            (since, guild_id, guild_id),
+            f"SELECT status, COUNT(*) FROM interviews WHERE started_at >= ? AND {scope} GROUP BY status", (since, *scope_params),
         ))
         outcomes = dict(await self._rows(
             f"SELECT outcome, COUNT(*) FROM interviews WHERE started_at >= ? AND outcome IS NOT NULL AND {scope}"
             " GROUP BY outcome ORDER BY COUNT(*) DESC",
-            (since, guild_id, guild_id),
+            (since, *scope_params),
         ))
         daily = await self._rows(
             "SELECT substr(asked_at, 1, 10), COALESCE(topic_id, kind), COUNT(*) FROM questions"
-            f" WHERE asked_at >= ? AND {scope} GROUP BY 1, 2 ORDER BY 1",
-            (since, guild_id, guild_id),
+            f" WHERE asked_at >= ? AND {scope} GROUP BY 1, 2 ORDER BY 1, 2",
+            (since, *scope_params),
         )
         return {
             "questions": kinds,
@@ -211,11 +179,14 @@ class Storage:
             "daily": [{"day": d, "label": label, "count": n} for d, label, n in daily],
         }
 
-    async def purge_question_text(self, retention_days: int) -> int:
-        """Blank the text of questions older than the retention period; counts stay for statistics."""
+    async def purge_question_text(self, retention_days: int) -> dict[str, int]:
+        """Blank the text of questions older than the retention period (counts stay for statistics), and drop
+        the phrasings taught from those questions: they are the members' words too."""
         cutoff = stamp(now() - timedelta(days=retention_days))
-        cursor = await self._write("UPDATE questions SET text = NULL WHERE asked_at < ? AND text IS NOT NULL", (cutoff,))
-        return cursor.rowcount
+        async with self.backend.transaction() as db:
+            questions = await db.execute("UPDATE questions SET text = NULL WHERE asked_at < ? AND text IS NOT NULL", (cutoff,))
+            taught = await db.execute("DELETE FROM taught WHERE member_id IS NOT NULL AND asked_at < ?", (cutoff,))
+        return {"questions": questions, "taught phrasings": taught}
 
     async def question_texts(self, user_id: str) -> list[str]:
         rows = await self._rows("SELECT DISTINCT text FROM questions WHERE user_id = ? AND text IS NOT NULL", (user_id,))
@@ -223,20 +194,62 @@ class Storage:
 
     async def scrub_audit(self, quoted: Sequence[str]) -> None:
         """Take quoted member text out of the reload audit, keeping the rest of each line."""
-        async with self._transaction() as db:
+        async with self.backend.transaction() as db:
             for text in quoted:
                 await db.execute("UPDATE reloads SET detail = replace(detail, ?, '(a member''s words, removed)')", (text,))
 
     async def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete everything stored about one member, in one transaction; returns what went, by kind."""
-        async with self._transaction() as db:
+        async with self.backend.transaction() as db:
             feedback = await db.execute(
                 "DELETE FROM feedback WHERE user_id = ? OR question_id IN (SELECT id FROM questions WHERE user_id = ?)",
                 (user_id, user_id),
             )
             questions = await db.execute("DELETE FROM questions WHERE user_id = ?", (user_id,))
             interviews = await db.execute("DELETE FROM interviews WHERE user_id = ?", (user_id,))
-        return {"questions": questions.rowcount, "feedback": feedback.rowcount, "checkups": interviews.rowcount}
+            taught = await db.execute("DELETE FROM taught WHERE member_id = ?", (user_id,))
+            # What they taught as a moderator stays (a moderator wrote it), but no longer names them.
+            await db.execute("UPDATE taught SET taught_by = 'a moderator', moderator_id = NULL WHERE moderator_id = ?", (user_id,))
+        return {"questions": questions, "feedback": feedback, "checkups": interviews, "taught phrasings": taught}
+
+    # Phrasings taught per server --------------------------------------------------------------------
+
+    async def teach(
+        self, guild_id: int, topic_id: str, phrasing: str, *, taught_by: str, moderator_id: str,
+        member: AskedQuestion | None = None,
+    ) -> tuple[bool, str | None]:
+        """Keep `phrasing` for a topic in one server; `member` is the question it was taken from, if any.
+
+        Returns whether anything changed, and the topic the phrasing was taught for before if it was another:
+        the newer teaching wins, so a server never holds one phrasing for two topics."""
+        folded = fold(phrasing)
+        async with self.backend.transaction() as db:
+            rows = await db.fetch("SELECT topic_id FROM taught WHERE guild_id = ? AND folded = ?", (guild_id, folded))
+            row = rows[0] if rows else None
+            if row is not None and row[0] == topic_id:
+                return False, None
+            await db.execute("DELETE FROM taught WHERE guild_id = ? AND folded = ?", (guild_id, folded))
+            await db.execute(
+                "INSERT INTO taught (guild_id, topic_id, phrasing, folded, taught_by, moderator_id, member_id, asked_at,"
+                " taught_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, topic_id, phrasing, folded, taught_by, moderator_id, member.user_id if member else None,
+                 member.asked_at if member else None, stamp(now())),
+            )
+        return True, None if row is None else row[0]
+
+    async def taught(self, guild_id: int) -> list[TaughtPhrasing]:
+        rows = await self._rows(
+            "SELECT id, guild_id, topic_id, phrasing, taught_by, member_id, taught_at FROM taught WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
+        )
+        return [TaughtPhrasing(*row) for row in rows]
+
+    async def untaught(self, guild_id: int, phrasings: Sequence[str]) -> int:
+        """Forget phrasings in one server (a moderator's request, or folded into the shared files by an
+        owner); how many went."""
+        folded = [fold(p) for p in phrasings]
+        return await self._write(f"DELETE FROM taught WHERE guild_id = ? AND folded IN ({_marks(folded)})", (guild_id, *folded))
+
 
     # Interviews -------------------------------------------------------------------------------------
 
@@ -244,7 +257,7 @@ class Storage:
         """A new session; any unfinished one of the same member and interview is marked abandoned."""
         session_id = secrets.token_hex(8)
         moment = stamp(now())
-        async with self._transaction() as db:
+        async with self.backend.transaction() as db:
             await db.execute(
                 "UPDATE interviews SET status = 'abandoned', updated_at = ?"
                 " WHERE user_id = ? AND interview_id = ? AND status = 'open'",
@@ -275,12 +288,12 @@ class Storage:
         self, session: InterviewSession, asked: tuple[tuple[str, str], ...], *, finished: bool, outcome: str | None,
     ) -> InterviewSession | None:
         """Store the next answers if nobody else moved the session on first (a double click); else None."""
-        cursor = await self._write(
+        changed = await self._write(
             "UPDATE interviews SET answers = ?, version = version + 1, status = ?, outcome = ?, updated_at = ?"
             " WHERE id = ? AND version = ? AND status = 'open'",
             (json.dumps(asked), "finished" if finished else "open", outcome, stamp(now()), session.id, session.version),
         )
-        if cursor.rowcount != 1:
+        if changed != 1:
             return None
         return InterviewSession(
             session.id, session.user_id, session.guild_id, session.interview_id, asked, session.version + 1,
@@ -299,11 +312,10 @@ class Storage:
     async def set_help_channel(self, guild_id: int, channel_id: int, enabled: bool) -> bool:
         """Add or remove a help channel; True if that changed anything."""
         if enabled:
-            sql = "INSERT OR IGNORE INTO help_channels (guild_id, channel_id) VALUES (?, ?)"
+            sql = "INSERT INTO help_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
         else:
             sql = "DELETE FROM help_channels WHERE guild_id = ? AND channel_id = ?"
-        cursor = await self._write(sql, (guild_id, channel_id))
-        return cursor.rowcount == 1
+        return await self._write(sql, (guild_id, channel_id)) == 1
 
     async def mod_role(self, guild_id: int) -> int | None:
         rows = await self._rows("SELECT mod_role_id FROM guild_config WHERE guild_id = ?", (guild_id,))
@@ -329,34 +341,33 @@ class Storage:
         return [{"at": a, "actor": b, "ok": bool(c), "digest": d, "detail": e} for a, b, c, d, e in rows]
 
 
-async def _worker_stopped(connection: aiosqlite.Connection, timeout: float = 1.0) -> None:
-    """Let aiosqlite's worker thread finish after a failed connect, while our event loop still runs.
+def _marks(values: Sequence[Any]) -> str:
+    """Placeholders for an IN list; an empty list matches nothing."""
+    return ",".join("?" * len(values)) or "NULL"
 
-    Otherwise the thread reports back to a loop that `asyncio.run` has already closed, and prints a
-    "RuntimeError: Event loop is closed" traceback under the one clear line the user should see.
-    """
-    thread = getattr(connection, "_thread", None)
-    deadline = asyncio.get_running_loop().time() + timeout
-    while thread is not None and thread.is_alive() and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.005)
+
+def _in_server(column: str, guild_id: int | None) -> tuple[str, tuple[int, ...]]:
+    """A filter on one server, or none: built here rather than as `? IS NULL OR ...`, whose parameter
+    PostgreSQL cannot type."""
+    return ("1 = 1", ()) if guild_id is None else (f"{column} = ?", (guild_id,))
 
 
 #: A question with its verdict: `helpful` is 0 as soon as anyone found the answer not helpful.
 _QUESTION_WITH_FEEDBACK = (
-    "SELECT q.id, q.text, q.kind, q.topic_id, MIN(f.helpful) AS helpful FROM questions q"
+    "SELECT q.id, q.text, q.kind, q.topic_id, MIN(f.helpful) AS helpful, q.user_id, q.guild_id, q.asked_at FROM questions q"
     " LEFT JOIN feedback f ON f.question_id = q.id"
 )
 
 
-def _asked(row: sqlite3.Row) -> AskedQuestion:
+def _asked(row: Row) -> AskedQuestion:
     helpful = None if row[4] is None else bool(row[4])
-    return AskedQuestion(row[0], row[1], row[2], row[3], helpful)
+    return AskedQuestion(row[0], row[1], row[2], row[3], helpful, row[5], row[6], row[7])
 
 
 #: The columns `_session` reads, in its order.
 _SESSION_COLUMNS = "id, user_id, guild_id, interview_id, answers, version, status, outcome"
 
 
-def _session(row: sqlite3.Row) -> InterviewSession:
+def _session(row: Row) -> InterviewSession:
     asked = tuple((slot, value) for slot, value in json.loads(row[4]))
     return InterviewSession(row[0], row[1], row[2], row[3], asked, row[5], row[6], row[7])

@@ -67,6 +67,7 @@ class Call:
 @dataclass
 class Recorder:
     calls: list[Call] = field(default_factory=list)
+    files: list[bytes] = field(default_factory=list)  # the contents of attached files, in the order sent
 
     def add(self, method: str, path: str, payload: dict[str, Any] | None) -> None:
         self.calls.append(Call(method, path, payload))
@@ -91,6 +92,9 @@ class FakeWebhookAdapter(AsyncWebhookAdapter):
                       auth_token=None, params=None, proxy=None, proxy_auth=None):  # noqa: ANN001
         body = _payload(payload, multipart)
         self.recorder.add(route.method, route.url, body)
+        for attached in files or ():
+            attached.reset()
+            self.recorder.files.append(attached.fp.read())
         if route.url.endswith("/callback"):
             return {"interaction": {"id": snowflake(), "type": body.get("type", 4) if body else 4}}
         return message_payload((body or {}))
@@ -120,20 +124,21 @@ class Harness:
 
     async def slash(self, name: str, *path: str, options: dict[str, Any] | None = None, user_id: int = MEMBER_ID,
                     permissions: str = "0", roles: list[int] | None = None, expect: int = 1,
-                    resolved: dict | None = None) -> list[Call]:
-        """Invoke `/name path... option:value` and return the requests it made."""
+                    resolved: dict | None = None, guild_id: int = GUILD_ID) -> list[Call]:
+        """Invoke `/name path... option:value` (in `guild_id`) and return the requests it made."""
         data = command_data(name, *path, options=[_option(k, v) for k, v in (options or {}).items()], resolved=resolved)
         before = len(self.recorder.calls)
-        self.state.parse_interaction_create(interaction_payload(2, data, user_id=user_id, permissions=permissions, roles=roles))
+        self.state.parse_interaction_create(interaction_payload(2, data, user_id=user_id, permissions=permissions, roles=roles,
+                                                                guild_id=guild_id))
         return await self.settle(before, expect)
 
     async def click(self, call: Call, custom_id: str, *, user_id: int = MEMBER_ID, values: list[str] | None = None,
-                    expect: int = 1, permissions: str = "0") -> list[Call]:
+                    expect: int = 1, permissions: str = "0", guild_id: int = GUILD_ID) -> list[Call]:
         """Click a button (or pick `values` in a select) of the message that `call` sent."""
         message = message_payload(call.message)
         before = len(self.recorder.calls)
         self.state.parse_interaction_create(interaction_payload(3, component_data(message, custom_id, values), user_id=user_id,
-                                                                permissions=permissions, message=message))
+                                                                permissions=permissions, message=message, guild_id=guild_id))
         return await self.settle(before, expect)
 
     async def message(self, content: str, *, channel_id: int = CHANNEL_ID, author_id: int = MEMBER_ID, bot_author: bool = False,

@@ -57,9 +57,8 @@ def assert_safe(call) -> None:
 
 
 async def latest_question_text(harness: Harness) -> str | None:
-    async with harness.service.storage.db.execute("SELECT text FROM questions ORDER BY id DESC LIMIT 1") as cursor:
-        row = await cursor.fetchone()
-    return row[0] if row else None
+    rows = await harness.service.storage.backend.fetch("SELECT text FROM questions ORDER BY id DESC LIMIT 1")
+    return rows[0][0] if rows else None
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ async def test_reload_with_a_broken_file_keeps_the_old_knowledge(harness: Harnes
     broken_line = text.splitlines().index("    examples:") + 1
     topics.write_text(text.replace("    examples:", "    exmaples:", 1))
     before = harness.service.knowledge.current
+    _owner(harness)
     calls = await harness.slash("kb", "reload", permissions=MANAGE_GUILD, expect=2)
     report = calls[-1]
     assert report.ephemeral and "problem(s)" in report.embeds[0]["title"]
@@ -58,6 +60,7 @@ async def test_reload_with_a_broken_file_keeps_the_old_knowledge(harness: Harnes
 async def test_reload_swaps_in_good_knowledge_and_is_audited(harness: Harness, knowledge_copy: Path) -> None:
     topics = knowledge_copy / "topics.yaml"
     topics.write_text(topics.read_text().replace("Ending it is not what decides", "Edited: ending it doesn't count", 1))
+    _owner(harness)
     calls = await harness.slash("kb", "reload", permissions=MANAGE_GUILD, expect=2)
     assert calls[-1].embeds[0]["title"] == "Reloaded: knowledge is OK"
     [answer] = await harness.slash("ask", options={"question": "will ending an unpaid contract hurt my JSS?"})
@@ -87,42 +90,37 @@ async def test_help_channels_are_configured_per_server(harness: Harness) -> None
     assert "Removed" in removed.embeds[0]["description"] and HELP_CHANNEL_ID not in harness.bot.help_channels
 
 
-async def _second_server(harness: Harness) -> None:
-    from tests.payloads import guild_payload
+def _owner(harness: Harness, user_id: int = MEMBER_ID) -> None:
+    harness.bot.settings = dataclasses.replace(harness.bot.settings, owner_ids=frozenset({user_id}))
 
-    other = guild_payload()
-    other["id"] = str(int(other["id"]) + 1)
-    harness.state._add_guild_from_data(other)
+
+async def test_only_the_bots_owners_reload_the_shared_knowledge(harness: Harness, caplog) -> None:
     harness.bot.owner_id = OTHER_ID  # the application's owner, as discord.py learns it at login
-    assert len(harness.bot.guilds) == 2
+    [refused] = await harness.slash("kb", "reload", permissions=MANAGE_GUILD)  # a moderator, not an owner
+    assert refused.ephemeral and "only the bot's owners" in refused.embeds[0]["description"]
+    assert any("refused owner command" in r.message for r in caplog.records)
+    assert await harness.service.storage.reloads() == []
+    calls = await harness.slash("kb", "reload", user_id=OTHER_ID, permissions=MANAGE_GUILD, expect=2)
+    assert calls[-1].embeds[0]["title"] == "Reloaded: knowledge is OK"
 
 
-async def test_with_several_servers_a_moderator_cannot_change_the_shared_knowledge(harness: Harness) -> None:
-    await _second_server(harness)
-    for path, options in ((("teach",), {"question": "a question from server A", "topic": "escrow-on-end"}),
-                          (("export",), {}), (("reload",), {}), (("forget-phrasing",), {"phrasing": "x"})):
-        [call] = await harness.slash("kb", *path, options=options, permissions=MANAGE_GUILD)
-        assert call.ephemeral and "only the bot's owners" in call.embeds[0]["description"], path
-    assert harness.service.knowledge.current.kb.learned == ()
-
-
-async def test_an_owner_can_and_autocomplete_shows_nothing_to_others(harness: Harness) -> None:
-    import dataclasses
-
-    await _second_server(harness)
-    await harness.service.teach("a phrasing only moderators may see", "escrow-on-end", "mod")
+async def test_phrasing_autocomplete_checks_the_moderator_and_shows_only_the_servers_own(harness: Harness) -> None:
     from unittest import mock
 
     import discord
 
+    from tests.payloads import GUILD_ID
+
+    await harness.service.teach("a phrasing only moderators may see", "escrow-on-end", guild_id=GUILD_ID, actor="mod", moderator_id="1")
+    await harness.service.teach("another server's phrasing", "escrow-on-end", guild_id=GUILD_ID + 1, actor="mod", moderator_id="2")
     cog = next(c for c in harness.bot.cogs.values() if hasattr(c, "phrasing_autocomplete"))
     member = mock.Mock(spec=discord.Interaction)
-    member.guild_id, member.client, member.command = harness.bot.guilds[0].id, harness.bot, None
+    member.guild_id, member.client, member.command = GUILD_ID, harness.bot, None
     member.permissions = discord.Permissions.none()
     member.user = mock.Mock(id=MEMBER_ID, roles=[])
     assert await cog.phrasing_autocomplete(member, "phrasing") == []  # not a moderator
+    assert await cog.topic_autocomplete(member, "") == []
     member.permissions = discord.Permissions(manage_guild=True)
-    assert await cog.phrasing_autocomplete(member, "phrasing") == []  # a moderator, but of one server of two
-    harness.bot.settings = dataclasses.replace(harness.bot.settings, owner_ids=frozenset({MEMBER_ID}))
-    [call] = await harness.slash("kb", "export", permissions=MANAGE_GUILD)
-    assert "1 learned phrasing" in call.embeds[0]["description"]
+    choices = await cog.phrasing_autocomplete(member, "phrasing")
+    assert [c.value for c in choices] == ["a phrasing only moderators may see"]
+    assert len(await cog.topic_autocomplete(member, "")) == min(25, len(harness.service.knowledge.current.kb.topics))

@@ -166,7 +166,8 @@ def test_a_broken_reload_is_refused_and_the_old_knowledge_answers(standin: Disco
     topics.write_text(original.replace("    examples:", "    exmaples:", 1))
     try:
         mark = len(standin.requests)
-        deferred = slash(standin, "kb", "reload", permissions=MANAGE_GUILD)
+        # User 1 owns the application (the stand-in's application info): only owners reload the shared knowledge.
+        deferred = slash(standin, "kb", "reload", user_id=1, permissions=MANAGE_GUILD)
         assert deferred.body["type"] == 5  # "thinking…", then a followup
         followup = standin.wait_for(lambda r: r.method == "POST" and r.path.startswith(f"/webhooks/{APP_ID}/"), after=mark)
         description = followup.embeds[0]["description"]

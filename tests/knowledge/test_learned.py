@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.knowledge.learned import add_entry, merge_learned, read_entries, remove_entries, write_entries
+from bot.knowledge.learned import merge_learned, read_entries, remove_entries, write_entries
+from bot.knowledge.model import Learned, Where
+
+AT = "2026-11-26T00:00:00+00:00"
+
+
+def add_entry(directory: Path, topic: str, phrasing: str, by: str) -> None:
+    write_entries(directory, [*read_entries(directory), {"topic": topic, "phrasing": phrasing, "by": by, "at": AT}])
 
 
 def test_learned_phrasings_become_examples(knowledge_copy: Path) -> None:
-    assert add_entry(knowledge_copy, "escrow-on-end", "where does escrow go when it's over", "mod")
-    assert not add_entry(knowledge_copy, "escrow-on-end", "Where does  escrow go when it's over", "mod")
+    add_entry(knowledge_copy, "escrow-on-end", "where does escrow go when it's over", "mod")
     kb = load_knowledge(knowledge_copy)
     assert kb.topics["escrow-on-end"].examples[-1] == "where does escrow go when it's over"
     assert [e.by for e in kb.learned] == ["mod"]
@@ -23,8 +29,8 @@ def test_learned_phrasings_become_examples(knowledge_copy: Path) -> None:
 
 def test_one_phrasing_taught_to_two_topics_is_an_error(knowledge_copy: Path) -> None:
     write_entries(knowledge_copy, [
-        {"topic": "escrow-on-end", "phrasing": "same words", "by": "a", "at": "2026-11-26T00:00:00+00:00"},
-        {"topic": "unreleased-payment", "phrasing": "Same words", "by": "b", "at": "2026-11-26T00:00:00+00:00"},
+        {"topic": "escrow-on-end", "phrasing": "same words", "by": "a", "at": AT},
+        {"topic": "unreleased-payment", "phrasing": "Same words", "by": "b", "at": AT},
     ])
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(knowledge_copy)
@@ -65,3 +71,15 @@ def test_merge_into_a_flow_style_list(tmp_path: Path) -> None:
     assert "examples: [one two, two three, three four, \"four five\"]}  # end" in text
     assert text.startswith("# a comment that must survive")
     assert load_knowledge(tmp_path).topics["t"].examples[-1] == "four five"
+
+
+def test_one_servers_phrasings_merge_without_touching_learned_yaml_and_gone_topics_are_left_out(knowledge_copy: Path) -> None:
+    add_entry(knowledge_copy, "escrow-on-end", "a phrasing in the folder's own file", "mod")
+    topics = knowledge_copy / "topics.yaml"
+    server = [Learned(topic, phrasing, "mod", AT, Where("server 1", 0, 0)) for topic, phrasing in
+              (("client-closes-feedback", "does closing make the client rate me"), ("no-such-topic", "a lost phrasing"))]
+    assert merge_learned(knowledge_copy, server) == {str(topics): 1}
+    kb = load_knowledge(knowledge_copy)
+    assert kb.topics["client-closes-feedback"].examples[-1] == "does closing make the client rate me"
+    assert [e.phrasing for e in kb.learned] == ["a phrasing in the folder's own file"]  # still there, still learned
+    assert "a lost phrasing" not in topics.read_text()

@@ -1,4 +1,6 @@
-"""Storage: migrations, questions and feedback, checkup sessions, forgetting a member, retention."""
+"""Storage: migrations, questions and feedback, checkup sessions, forgetting a member, retention.
+
+Tests taking the `storage` fixture run against both backends, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from bot.storage import migrations
 
 
 @pytest.fixture
-async def storage(tmp_path: Path):
-    store = await Storage.open(tmp_path / "bot.sqlite3")
+async def storage(database_target: str):
+    """Every test using this runs on SQLite and on PostgreSQL."""
+    store = await Storage.open(database_target)
     yield store
     await store.close()
 
@@ -102,11 +105,26 @@ async def test_forget_user_deletes_everything_about_them_and_counts_it(storage: 
     await storage.record_feedback(theirs, "me", True)
     await storage.record_feedback(mine, "other", True)
     await storage.start_interview("me", "checkup")
+    # My question taught in a server goes with me; what I taught as a moderator stays, without my name.
+    await storage.teach(1, "t", "my words", taught_by="a mod (9)", moderator_id="9", member=await storage.question(mine))
+    await storage.teach(1, "t", "words a moderator wrote", taught_by="me (me)", moderator_id="me")
     counts = await storage.forget_user("me")
-    assert counts == {"questions": 2, "feedback": 2, "checkups": 1}
+    assert counts == {"questions": 2, "feedback": 2, "checkups": 1, "taught phrasings": 1}
     assert await storage.question(mine) is None
     assert (await storage.question(theirs)).helpful is None
-    assert await storage.forget_user("me") == {"questions": 0, "feedback": 0, "checkups": 0}
+    [kept] = await storage.taught(1)
+    assert (kept.phrasing, kept.taught_by) == ("words a moderator wrote", "a moderator")
+    assert await storage.forget_user("me") == {"questions": 0, "feedback": 0, "checkups": 0, "taught phrasings": 0}
+
+
+async def test_phrasings_are_taught_per_server_once_and_the_newer_topic_wins(storage: Storage) -> None:
+    assert await storage.teach(1, "a", "Same  Words", taught_by="m", moderator_id="1") == (True, None)
+    assert await storage.teach(1, "a", "same words", taught_by="m", moderator_id="1") == (False, None)
+    assert await storage.teach(2, "a", "same words", taught_by="m", moderator_id="1") == (True, None)
+    assert await storage.teach(1, "b", "SAME WORDS", taught_by="m", moderator_id="1") == (True, "a")
+    assert [(t.topic_id, t.phrasing) for t in await storage.taught(1)] == [("b", "SAME WORDS")]
+    assert await storage.untaught(1, ["same   words", "never taught"]) == 1
+    assert await storage.taught(1) == [] and len(await storage.taught(2)) == 1
 
 
 async def test_checkup_steps_are_saved_once_even_when_clicked_twice(storage: Storage) -> None:
@@ -128,11 +146,15 @@ async def test_starting_again_abandons_the_unfinished_checkup(storage: Storage) 
 
 async def test_question_text_is_purged_after_retention(storage: Storage) -> None:
     question = await ask(storage, text="old question")
-    await storage.db.execute("UPDATE questions SET asked_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (question,))
+    await storage.backend.execute("UPDATE questions SET asked_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (question,))
     recent = await ask(storage, text="recent question")
-    assert await storage.purge_question_text(retention_days=90) == 1
+    for asked in (question, recent):  # both taught from members' questions; one written by a moderator
+        await storage.teach(1, "t", f"taught from {asked}", taught_by="m", moderator_id="1", member=await storage.question(asked))
+    await storage.teach(1, "t", "a moderator's words", taught_by="m", moderator_id="1")
+    assert await storage.purge_question_text(retention_days=90) == {"questions": 1, "taught phrasings": 1}
     assert (await storage.question(question)).text is None
     assert (await storage.question(recent)).text == "recent question"
+    assert [t.phrasing for t in await storage.taught(1)] == [f"taught from {recent}", "a moderator's words"]
 
 
 async def test_server_config(storage: Storage) -> None:
@@ -198,3 +220,57 @@ def test_four_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert db.execute("SELECT COUNT(*) FROM interviews WHERE status = 'finished'").fetchone()[0] == workers * each
         assert db.execute("SELECT COUNT(DISTINCT user_id) FROM questions").fetchone()[0] == workers
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_eight_processes_starting_together_on_a_new_postgres_database_migrate_it_once(postgres_server) -> None:
+    """The advisory lock: every process waits for the first one's migration, then finds it done."""
+    import asyncio
+    import subprocess
+    import sys
+
+    import asyncpg
+
+    from bot.storage.migrations import POSTGRES_MIGRATIONS
+    from tests.conftest import ROOT
+
+    url = asyncio.run(postgres_server.fresh_database())
+    code = ("import asyncio, sys\nfrom bot.storage import Storage\n"
+            "async def main():\n    storage = await Storage.open(sys.argv[1])\n    await storage.close()\n"
+            "asyncio.run(main())\n")
+    processes = [subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT, stderr=subprocess.PIPE) for _ in range(8)]
+    failures = [p.stderr.read().decode() for p in processes if p.wait(timeout=60) != 0]
+    assert failures == []
+
+    async def schema() -> tuple[list, int]:
+        connection = await asyncpg.connect(url)
+        try:
+            return await connection.fetch("SELECT version FROM jss_schema_version"), await connection.fetchval(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'")
+        finally:
+            await connection.close()
+
+    versions, tables = asyncio.run(schema())
+    assert [v["version"] for v in versions] == [len(POSTGRES_MIGRATIONS)] and tables == 8
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("CREATE TABLE jss_schema_version (version INTEGER NOT NULL); INSERT INTO jss_schema_version VALUES (99)",
+     "newer than this bot"),
+    ("CREATE TABLE guild_config (x INTEGER)", "tables this bot did not create"),
+])
+async def test_a_postgres_database_the_bot_cannot_use_is_refused_with_one_line(postgres_server, setup: str, message: str) -> None:
+    import asyncpg
+
+    url = await postgres_server.fresh_database()
+    connection = await asyncpg.connect(url)
+    await connection.execute(setup)
+    await connection.close()
+    with pytest.raises(StorageError, match=message) as refused:
+        await Storage.open(url)
+    assert "\n" not in str(refused.value)
+
+
+async def test_an_unreachable_postgres_server_is_one_line_without_the_password() -> None:
+    with pytest.raises(StorageError, match="cannot connect") as refused:
+        await Storage.open("postgresql://bot:s3cret@127.0.0.1:1/nowhere")
+    assert "s3cret" not in str(refused.value) and "***" in str(refused.value)
