@@ -128,6 +128,14 @@ def parser() -> argparse.ArgumentParser:
     impact.add_argument("--base", metavar="DIR", help="the knowledge to compare with (default: the last committed one)")
     impact.add_argument("--json", action="store_true", help="machine-readable output")
     impact.set_defaults(handler=run_kb_impact)
+
+    db = commands.add_parser("db", parents=[common], help="database tools for operators")
+    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND", required=True)
+    migrate_to = db_commands.add_parser(
+        "migrate-to", parents=[common],
+        help="copy the SQLite file (DATABASE_PATH) into a new, empty PostgreSQL database; stop the bot first")
+    migrate_to.add_argument("url", metavar="URL", help="postgresql://USER:PASSWORD@HOST/DATABASE")
+    migrate_to.set_defaults(handler=run_db_migrate_to)
     return top
 
 
@@ -424,6 +432,39 @@ def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     return open_service(settings, work)
+
+
+def run_db_migrate_to(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the SQLite file into an empty PostgreSQL database, ids included (see bot.storage.transfer)."""
+    from bot.storage.postgres import is_postgres_url, redacted
+    from bot.storage.transfer import copy_database
+
+    if not is_postgres_url(args.url):  # not echoed: it may hold another database's password
+        print("error: the URL must start with postgresql:// (the SQLite file at DATABASE_PATH is the source)", file=sys.stderr)
+        return EXIT_USAGE
+    source_path = Path(settings.database_path)
+    if not source_path.is_file():
+        print(f"error: there is no SQLite database at {source_path} to copy; set DATABASE_PATH to the bot's file",
+              file=sys.stderr)
+        return EXIT_UNUSABLE
+    shown = redacted(args.url)  # the password never reaches the terminal
+
+    async def go() -> dict[str, int]:
+        source = await Storage.open(source_path)
+        try:
+            target = await Storage.open(args.url, pool_size=settings.database_pool_size)
+            try:
+                return await copy_database(source, target)
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+
+    counts = asyncio.run(go())
+    for table, count in counts.items():
+        print(f"{table:14} {count:8} row(s) copied")
+    print(f"Copied {source_path} to {shown}. Now set DATABASE_URL={shown} (with the real password) and restart the bot.")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

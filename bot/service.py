@@ -8,6 +8,7 @@ uses that snapshot to the end, so every answer comes entirely from one version o
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -29,6 +30,9 @@ from bot.knowledge.learned import remove_entries, render
 from bot.knowledge.model import Learned, Where
 from bot.knowledge.schema import Problem
 from bot.storage import AskedQuestion, InterviewSession, Storage
+from bot.storage.database import KNOWLEDGE_RELOADED, TAUGHT_CHANGED
+
+log = logging.getLogger(__name__)
 
 DEFAULT_INTERVIEW = "checkup"
 #: Matches the knowledge schema's limit on an example phrasing.
@@ -167,8 +171,10 @@ class Service:
         self._open: OrderedDict[str, InterviewSession] = OrderedDict()
         # Each server's taught phrasings, read once from storage and dropped when they change.
         self._taught: dict[int, tuple[Learned, ...]] = {}
+        self._signatures: dict[int, tuple[int, int] | None] = {}  # what each server's phrasings were when read
         self._server_snapshots: OrderedDict[int, ServerSnapshot] = OrderedDict()
         self._building = asyncio.Lock()
+        self._reloaded_to: str | None = None  # the last shared reload this process did or followed
 
     # Knowledge per server ---------------------------------------------------------------------------
 
@@ -194,10 +200,11 @@ class Service:
 
     async def taught(self, guild_id: int) -> tuple[Learned, ...]:
         if guild_id not in self._taught:
+            rows = await self.storage.taught(guild_id)
             self._taught[guild_id] = tuple(
-                Learned(r.topic_id, r.phrasing, r.taught_by, r.taught_at, Where(f"server {guild_id}", r.id, 0))
-                for r in await self.storage.taught(guild_id)
+                Learned(r.topic_id, r.phrasing, r.taught_by, r.taught_at, Where(f"server {guild_id}", r.id, 0)) for r in rows
             )
+            self._signatures[guild_id] = (len(rows), sum(r.id for r in rows)) if rows else None
         return self._taught[guild_id]
 
     # Questions --------------------------------------------------------------------------------------
@@ -241,7 +248,7 @@ class Service:
                 await self.reload("privacy", reason="removed phrasing(s) taught from a member's questions; ")
             await self.storage.scrub_audit([repr(text) for text in texts])
             counts = await self.storage.forget_user(user_id)
-            self._taught.clear()
+            await self._taught_changed(None)
         for session_id in [i for i, session in self._open.items() if session.user_id == user_id]:
             del self._open[session_id]
         return {**counts, "taught phrasings": counts["taught phrasings"] + removed}
@@ -251,7 +258,7 @@ class Service:
         async with self._teaching:
             purged = await self.storage.purge_question_text(retention_days)
             if purged["taught phrasings"]:
-                self._taught.clear()
+                await self._taught_changed(None)
         return purged
 
     # Checkups ---------------------------------------------------------------------------------------
@@ -371,7 +378,54 @@ class Service:
         report = await asyncio.to_thread(self.knowledge.reload)
         detail = report.summary if report.ok else "\n".join(str(p) for p in report.problems[:50])
         await self.storage.record_reload(actor=actor, ok=report.ok, digest=report.digest, detail=f"{reason}{detail}")
+        if report.ok:
+            self._reloaded_to = report.digest
+            await self.storage.notify(KNOWLEDGE_RELOADED, report.digest or "")
         return report
+
+    # Several processes on one database ---------------------------------------------------------------
+
+    async def listen(self) -> None:
+        """Hear what other processes sharing the database change: a server's taught phrasings (its snapshot is
+        rebuilt on next use) and a reload of the shared knowledge (this process reloads its own folder).
+        PostgreSQL tells within moments; `refresh` catches anything missed, and is all SQLite has."""
+        loop = asyncio.get_running_loop()
+
+        def taught(payload: str) -> None:
+            self._forget_taught(int(payload) if payload.isdigit() else None)
+
+        def reloaded(digest: str) -> None:
+            if digest != self.knowledge.current.kb.digest:
+                loop.create_task(self._follow_reload(digest))
+
+        await self.storage.listen(TAUGHT_CHANGED, taught)
+        await self.storage.listen(KNOWLEDGE_RELOADED, reloaded)
+
+    async def refresh(self) -> None:
+        """The periodic check behind `listen`: drop the servers whose taught phrasings changed in the database
+        since they were read, and follow a reload of the shared knowledge this process has not done."""
+        signatures = await self.storage.taught_signatures()
+        for guild_id in [g for g in self._taught if self._signatures.get(g) != signatures.get(g)]:
+            self._forget_taught(guild_id)
+        digest = await self.storage.last_reload_digest()
+        if digest is not None and digest != self._reloaded_to and digest != self.knowledge.current.kb.digest:
+            await self._follow_reload(digest)
+
+    async def _follow_reload(self, digest: str) -> None:
+        self._reloaded_to = digest  # once per reload elsewhere, even if this folder differs from theirs
+        report = await asyncio.to_thread(self.knowledge.reload)
+        log.info("followed a reload by another process (%s): %s", digest, report.summary if report.ok else "refused")
+
+    async def _taught_changed(self, guild_id: int | None) -> None:
+        """A server's phrasings changed here (None: any server's): rebuild on next use, and tell the others."""
+        self._forget_taught(guild_id)
+        await self.storage.notify(TAUGHT_CHANGED, "" if guild_id is None else str(guild_id))
+
+    def _forget_taught(self, guild_id: int | None) -> None:
+        if guild_id is None:
+            self._taught.clear()
+        else:
+            self._taught.pop(guild_id, None)
 
     # Teaching ---------------------------------------------------------------------------------------
 
@@ -394,7 +448,7 @@ class Service:
                 guild_id, topic_id, phrasing, taught_by=actor, moderator_id=moderator_id, member=question,
             )
             if added:
-                self._taught.pop(guild_id, None)
+                await self._taught_changed(guild_id)
             after = await self.snapshot(guild_id)
             if added:
                 await self.storage.record_reload(
@@ -409,7 +463,7 @@ class Service:
         async with self._teaching:
             removed = await self.storage.untaught(guild_id, [phrasing])
             if removed:
-                self._taught.pop(guild_id, None)
+                await self._taught_changed(guild_id)
                 await self.storage.record_reload(
                     actor=actor, ok=True, digest=(await self.snapshot(guild_id)).kb.digest,
                     detail=f"server {guild_id}: forgot {' '.join(phrasing.split())!r}",

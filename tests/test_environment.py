@@ -48,6 +48,9 @@ def test_malformed_token_is_refused_before_connecting(tmp_path: Path) -> None:
     ("RETENTION_DAYS", "1000000", "RETENTION_DAYS='1000000' must be between 1 and 36500"),
     ("COOLDOWN_SECONDS", "1e300", "COOLDOWN_SECONDS='1e300' must be between 0 and 86400"),
     ("PROBABLE_THRESHOLD", "0.9", "PROBABLE_THRESHOLD=0.9 must not be above ANSWER_THRESHOLD=0.3"),
+    ("DATABASE_URL", "mysql://db/bot", "DATABASE_URL must be a postgresql:// URL"),
+    ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE='0' must be between 1 and 500"),
+    ("SHARD_IDS", "0,1", "SHARD_IDS needs SHARD_COUNT"),
 ])
 def test_invalid_settings_name_the_setting(tmp_path: Path, name: str, value: str, needle: str) -> None:
     one_clear_line(run("ask", "jss?", env={name: value, "DATABASE_PATH": str(tmp_path / "db")}), needle)
@@ -139,3 +142,32 @@ def test_the_token_never_appears_in_the_settings_repr() -> None:
     token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz012345"
     settings = Settings.from_env({"DISCORD_TOKEN": token})
     assert settings.discord_token == token and token not in repr(settings) and token not in str(settings)
+
+
+@pytest.mark.parametrize("count, ids, needle", [
+    ("2", "0,2", "SHARD_IDS must be shard numbers from 0 to 1"),
+    ("2", "1,1", "names a shard twice"),
+    ("0", "", "SHARD_COUNT='0' must be between 1 and 100000"),
+])
+def test_shard_settings_are_checked(count: str, ids: str, needle: str) -> None:
+    from bot.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match=needle):
+        Settings.from_env({"SHARD_COUNT": count, "SHARD_IDS": ids})
+    settings = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "3, 1"})
+    assert (settings.shard_count, settings.shard_ids) == (4, (3, 1))
+
+
+def test_the_database_url_selects_postgres_and_its_password_is_never_shown() -> None:
+    from bot.config import Settings
+
+    url = "postgresql://bot:s3cret@db.internal:5432/jss"
+    settings = Settings.from_env({"DATABASE_URL": url, "DATABASE_PATH": "x.sqlite3"})
+    assert settings.database == url and "s3cret" not in repr(settings)
+    assert Settings.from_env({"DATABASE_PATH": "x.sqlite3"}).database == "x.sqlite3"
+
+
+def test_an_unreachable_postgres_server_is_one_clear_line_without_the_password() -> None:
+    result = run("ask", "jss?", "--record", env={"DATABASE_URL": "postgresql://bot:s3cret@127.0.0.1:1/jss"})
+    one_clear_line(result, "cannot connect to the database postgresql://bot:***@127.0.0.1:1/jss")
+    assert "s3cret" not in result.stderr + result.stdout

@@ -180,3 +180,54 @@ def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Pa
     for thread in (slow, fast):
         thread.join(30)
     assert any(t.title.endswith("(edited)") for t in knowledge.current.kb.topics.values())
+
+
+UNTAUGHT = "gig went sideways and the guy vanished, am I toast"
+
+
+async def _two_processes(database: str, knowledge: Path) -> tuple[Service, Service]:
+    """Two services on one database and one folder, as two bot processes would be."""
+    from bot.service import Knowledge, Service
+    from bot.storage import Storage
+
+    return tuple([Service(Knowledge(knowledge), await Storage.open(database)) for _ in range(2)])  # type: ignore[return-value]
+
+
+async def test_a_phrasing_taught_in_one_process_is_answered_by_another(database_target: str, knowledge_copy: Path) -> None:
+    """PostgreSQL tells the other process at once (NOTIFY); on SQLite, the periodic refresh finds it."""
+    import asyncio
+
+    first, second = await _two_processes(database_target, knowledge_copy)
+    try:
+        await second.listen()
+        topic = next(iter(first.knowledge.current.kb.topics))
+        assert not (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7)).answer.answered
+        await first.teach(UNTAUGHT, topic, guild_id=7, actor="mod", moderator_id="9")
+        if first.storage.backend.kind == "sqlite":
+            await second.refresh()
+        for _ in range(40):  # a notification arrives within moments; 2 s at most
+            if (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.answered:
+                break
+            await asyncio.sleep(0.05)
+        assert (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.topic.id == topic
+        await first.forget_phrasing(UNTAUGHT, "mod", 7)
+        await second.refresh()
+        assert not (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.answered
+    finally:
+        for service in (first, second):
+            await service.storage.close()
+
+
+async def test_a_reload_in_one_process_is_followed_by_another(database_target: str, knowledge_copy: Path) -> None:
+    first, second = await _two_processes(database_target, knowledge_copy)
+    try:
+        topics = knowledge_copy / "topics.yaml"
+        first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
+        topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+        report = await first.reload("owner")
+        assert report.ok and second.knowledge.current.kb.digest != report.digest
+        await second.refresh()
+        assert second.knowledge.current.kb.digest == report.digest
+    finally:
+        for service in (first, second):
+            await service.storage.close()

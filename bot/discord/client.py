@@ -45,7 +45,16 @@ class MemberCooldown:
         return bucket.update_rate_limit(now)
 
 
-class JssBot(commands.Bot):
+#: How often a process checks the database for what other processes changed (taught phrasings, reloads)
+#: in case a notification was missed; PostgreSQL's notifications arrive within moments.
+REFRESH_SECONDS = 30
+
+
+class JssBot(commands.AutoShardedBot):
+    """Sharded always: with SHARD_COUNT unset, discord.py asks Discord how many shards to run and runs them
+    all here; with SHARD_COUNT and SHARD_IDS, this process runs its share (state is in the database, so any
+    process can take any click)."""
+
     def __init__(self, service: Service, settings: Settings) -> None:
         intents = discord.Intents.default()
         intents.message_content = settings.message_content
@@ -55,6 +64,8 @@ class JssBot(commands.Bot):
             help_command=None,
             # Nothing the bot sends can ping anyone, whatever a member or a knowledge file puts in a text.
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
         )
         self.service = service
         self.settings = settings
@@ -72,17 +83,31 @@ class JssBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("registered %d commands in the development server %s", len(synced), guild.id)
+        await self.service.listen()
         self.purge_old_questions.start()
+        self.refresh_from_database.start()
 
     async def close(self) -> None:
         self.purge_old_questions.cancel()
+        self.refresh_from_database.cancel()
         await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions and help channels are answered by the AskCog listener."""
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s); knowledge %s", self.user, len(self.guilds), self.service.knowledge.current.kb.digest)
+        log.info("connected as %s to %d server(s) on shard(s) %s of %s; knowledge %s", self.user, len(self.guilds),
+                 sorted(self.shards), self.shard_count, self.service.knowledge.current.kb.digest)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+    @tasks.loop(seconds=REFRESH_SECONDS)
+    async def refresh_from_database(self) -> None:
+        try:
+            await self.service.refresh()
+        except Exception:
+            log.exception("checking the database for other processes' changes failed; trying again in %d s", REFRESH_SECONDS)
 
     @tasks.loop(hours=24)
     async def purge_old_questions(self) -> None:

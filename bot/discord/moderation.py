@@ -261,6 +261,8 @@ class ModerationCog(commands.Cog):
         titles = {t.id: t.title for t in self.bot.service.knowledge.current.kb.topics.values()}
         chart = await asyncio.to_thread(stats_chart, stats, days, titles)
         embed = stats_embed(stats, days).set_image(url="attachment://stats.png")
+        shards = self.bot.shard_count or 1  # Discord's rule, right even for a server this process has not loaded
+        embed.set_footer(text=f"Shard {((interaction.guild_id or 0) >> 22) % shards} of {shards}")
         await interaction.response.send_message(embed=embed, file=discord.File(io.BytesIO(chart), filename="stats.png"), ephemeral=True)
 
     @help_channel.command(name="add", description="Answer questions in this channel without being mentioned")

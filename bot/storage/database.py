@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from bot.knowledge.model import fold
 from bot.storage.backend import Backend, Conflict, Row
@@ -251,6 +251,20 @@ class Storage:
         return await self._write(f"DELETE FROM taught WHERE guild_id = ? AND folded IN ({_marks(folded)})", (guild_id, *folded))
 
 
+    async def taught_signatures(self) -> dict[int, tuple[int, int]]:
+        """Per server with taught phrasings, (how many, sum of their ids): any teaching or forgetting changes
+        it, since a row's id is never reused. Cheap enough to poll."""
+        rows = await self._rows("SELECT guild_id, COUNT(*), SUM(id) FROM taught GROUP BY guild_id")
+        return {guild_id: (count, int(total)) for guild_id, count, total in rows}
+
+    # Between processes --------------------------------------------------------------------------------
+
+    async def notify(self, channel: str, payload: str) -> None:
+        await self.backend.notify(channel, payload)
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        await self.backend.listen(channel, callback)
+
     # Interviews -------------------------------------------------------------------------------------
 
     async def start_interview(self, user_id: str, interview_id: str, guild_id: int | None = None) -> InterviewSession:
@@ -335,6 +349,12 @@ class Storage:
             "INSERT INTO reloads (at, actor, ok, digest, detail) VALUES (?, ?, ?, ?, ?)",
             (stamp(now()), actor, int(ok), digest, detail),
         )
+
+    async def last_reload_digest(self) -> str | None:
+        """The shared knowledge's digest after the newest successful `/kb reload` (a taught server's digest
+        carries a "+"): what every process sharing the database should be answering from."""
+        rows = await self._rows("SELECT digest FROM reloads WHERE ok = 1 AND digest NOT LIKE '%+%' ORDER BY id DESC LIMIT 1")
+        return rows[0][0] if rows else None
 
     async def reloads(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = await self._rows("SELECT at, actor, ok, digest, detail FROM reloads ORDER BY id DESC LIMIT ?", (limit,))

@@ -35,6 +35,7 @@ async def test_the_moderator_role_is_enough(harness: Harness) -> None:
     [call] = await harness.slash("kb", "stats", roles=[MOD_ROLE_ID])
     assert call.ephemeral and call.embeds[0]["title"] == "Last 30 days"
     assert call.embeds[0]["image"]["url"] == "attachment://stats.png"  # the chart rides along as a file
+    assert call.embeds[0]["footer"]["text"] == "Shard 0 of 1"
     assert [a["filename"] for a in call.message["attachments"]] == ["stats.png"]
 
 

@@ -2,6 +2,10 @@
 
 It runs its own event loop in a thread, so tests stay plain synchronous code: they dispatch gateway events
 (`dispatch`), wait for the bot's requests (`wait_for`), and assert on the real payloads discord.py sent.
+
+Several bot processes may connect as shards of one bot: each gateway socket identifies as a shard (IDENTIFY's
+`shard`, [id, count]; [0, 1] if absent), gets READY for that shard and a GUILD_CREATE only for the guilds Discord
+would put on it (`(guild_id >> 22) % count`), and has its own session and sequence numbers.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import asyncio
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
@@ -18,6 +22,24 @@ from aiohttp import WSMsgType, web
 from tests.payloads import APP_ID, BOT_ID, GUILD_ID, guild_payload, message_payload, snowflake, user_payload
 
 HEARTBEAT_MS = 41_250
+
+
+@dataclass
+class Session:
+    """One shard's gateway session: the socket serving it now (a resume moves it to a new one) and its sequence."""
+
+    id: str
+    shard: tuple[int, int]  # [shard id, shard count], as in IDENTIFY
+    socket: web.WebSocketResponse
+    sequence: int = 0
+    since: float = field(default_factory=time.monotonic)  # when it identified or last resumed
+
+    @property
+    def connected(self) -> bool:
+        return not self.socket.closed
+
+    def owns(self, guild_id: int) -> bool:
+        return (guild_id >> 22) % self.shard[1] == self.shard[0]
 
 
 @dataclass
@@ -47,11 +69,9 @@ class DiscordStandIn:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.gateway_log: list[dict[str, Any]] = []  # what the bot sent on the gateway
-        self.sessions: dict[str, int] = {}  # session id -> last sequence sent
+        self.sessions: dict[str, Session] = {}  # every session ever identified, for resumes
+        self.shards: dict[int, Session] = {}  # shard id -> its newest session
         self._changed = threading.Condition()
-        self._socket: web.WebSocketResponse | None = None
-        self._session_id: str | None = None
-        self._sequence = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="discord-stand-in", daemon=True)
         self.port = 0
@@ -84,12 +104,19 @@ class DiscordStandIn:
 
     # What tests call -----------------------------------------------------------------------------
 
-    def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        asyncio.run_coroutine_threadsafe(self._dispatch(event, data), self._loop).result(timeout=5)
+    def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> None:
+        """Send an event on shard `shard`'s socket; by default on the socket of the guild's shard (if the data has
+        a guild_id and that shard is connected), else on the connected socket that identified or resumed last."""
+        async def send() -> None:  # routed on the stand-in's loop, which alone changes the sessions
+            await self._dispatch(self._route(data, shard), event, data)
+        asyncio.run_coroutine_threadsafe(send(), self._loop).result(timeout=5)
 
-    def drop_connection(self) -> None:
-        """Close the gateway as Discord does when it restarts a node: resumable code 4000."""
-        asyncio.run_coroutine_threadsafe(self._close(4000), self._loop).result(timeout=5)
+    def drop_connection(self, *, shard: int | None = None) -> None:
+        """Close a gateway socket (`shard`'s, else the one `dispatch` would use) as Discord does when it restarts a
+        node: resumable code 4000."""
+        async def close() -> None:
+            await self._route({}, shard).socket.close(code=4000, message=b"stand-in dropped the connection")
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=5)
 
     def wait_for(self, predicate: Callable[[Request], bool], *, after: int = 0, timeout: float = 15.0) -> Request:
         """The first request from index `after` on that satisfies `predicate`, waiting for it if needed."""
@@ -105,12 +132,14 @@ class DiscordStandIn:
                     raise AssertionError(f"no matching request within {timeout}s; saw {seen}")
                 self._changed.wait(left)
 
-    def wait_gateway(self, op: int, *, after: int = 0, timeout: float = 15.0) -> dict[str, Any]:
+    def wait_gateway(self, op: int, *, after: int = 0, shard: int | None = None, timeout: float = 15.0) -> dict[str, Any]:
+        """The first payload with `op` the bot sent from index `after` on (for an IDENTIFY, from shard `shard`).
+        When an IDENTIFY or RESUME is returned, its READY (and GUILD_CREATE) or RESUMED was already sent."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 for payload in self.gateway_log[after:]:
-                    if payload.get("op") == op:
+                    if payload.get("op") == op and (shard is None or _identified_shard(payload)[0] == shard):
                         return payload
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -122,20 +151,19 @@ class DiscordStandIn:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        self._socket = socket
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None})
         async for frame in socket:
             if frame.type != WSMsgType.TEXT:
                 continue
             payload = json.loads(frame.data)
-            self._note_gateway(payload)
             op = payload.get("op")
             if op == 1:
                 await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif op == 2:
-                await self._ready(payload["d"])
+                await self._ready(socket, payload)
             elif op == 6:
-                await self._resume(payload["d"])
+                await self._resume(socket, payload["d"])
+            self._note_gateway(payload)  # after the answer: a test waiting for it may dispatch right away
         return socket
 
     def _note_gateway(self, payload: dict[str, Any]) -> None:
@@ -143,30 +171,42 @@ class DiscordStandIn:
             self.gateway_log.append(payload)
             self._changed.notify_all()
 
-    async def _ready(self, identify: dict[str, Any]) -> None:
-        self._session_id = "session-" + snowflake()
-        self._sequence = 0
-        await self._dispatch("READY", {
-            "v": 10, "user": user_payload(BOT_ID, bot=True), "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "session_id": self._session_id, "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
-            "application": {"id": str(APP_ID), "flags": 0}, "shard": [0, 1],
+    def _route(self, data: dict[str, Any], shard: int | None) -> Session:
+        if shard is not None:
+            session = self.shards.get(shard)
+        else:
+            connected = [s for s in self.shards.values() if s.connected]
+            guild_id = int(data.get("guild_id") or 0)
+            owner = [s for s in connected if guild_id and s.owns(guild_id)]
+            session = owner[0] if owner else max(connected, key=lambda s: s.since, default=None)
+        assert session is not None and session.connected, f"shard {shard} of the bot is not connected"
+        return session
+
+    async def _ready(self, socket: web.WebSocketResponse, identify: dict[str, Any]) -> None:
+        session = Session("session-" + snowflake(), _identified_shard(identify), socket)
+        self.sessions[session.id] = self.shards[session.shard[0]] = session
+        guilds = [guild_payload()] if session.owns(GUILD_ID) else []  # the one guild, if it is on this shard
+        await self._dispatch(session, "READY", {
+            "v": 10, "user": user_payload(BOT_ID, bot=True), "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+            "session_id": session.id, "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+            "application": {"id": str(APP_ID), "flags": 0}, "shard": list(session.shard),
         })
-        await self._dispatch("GUILD_CREATE", guild_payload())
+        for guild in guilds:
+            await self._dispatch(session, "GUILD_CREATE", guild)
 
-    async def _resume(self, resume: dict[str, Any]) -> None:
-        if resume.get("session_id") != self._session_id:
-            await self._socket.send_json({"op": 9, "d": False, "s": None, "t": None})  # type: ignore[union-attr]
+    async def _resume(self, socket: web.WebSocketResponse, resume: dict[str, Any]) -> None:
+        session = self.sessions.get(resume.get("session_id"))
+        if session is None:
+            await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
             return
-        await self._dispatch("RESUMED", {})
+        session.socket, session.since = socket, time.monotonic()
+        self.shards[session.shard[0]] = session
+        await self._dispatch(session, "RESUMED", {})
 
-    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self._socket is not None and not self._socket.closed, "the bot is not connected"
-        self._sequence += 1
-        await self._socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
-
-    async def _close(self, code: int) -> None:
-        if self._socket is not None:
-            await self._socket.close(code=code, message=b"stand-in dropped the connection")
+    async def _dispatch(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        assert session.connected, "the bot is not connected"
+        session.sequence += 1
+        await session.socket.send_json({"op": 0, "t": event, "s": session.sequence, "d": data})
 
     # REST ------------------------------------------------------------------------------------------
 
@@ -200,6 +240,13 @@ class DiscordStandIn:
         if method in ("POST", "PATCH") and ("/messages" in path or path.startswith("/webhooks/")):
             return message_payload(body if isinstance(body, dict) else {})
         return {}
+
+
+def _identified_shard(payload: dict[str, Any]) -> tuple[int, int]:
+    """The [id, count] an IDENTIFY names; shard 0 of 1 when it names none (or it is no IDENTIFY)."""
+    data = payload.get("d")
+    shard = data.get("shard") if isinstance(data, dict) else None
+    return (int(shard[0]), int(shard[1])) if shard else (0, 1)
 
 
 async def _body(request: web.Request) -> Any:

@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.conftest import KNOWLEDGE, ROOT
-from tests.e2e.standin import DiscordStandIn, Request
-from tests.payloads import (
-    APP_ID, CHANNEL_ID, FAKE_TOKEN, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_ID, command_data, component_data,
-    interaction_payload, message_payload, option, user_message,
-)
+from tests.conftest import KNOWLEDGE
+from tests.e2e.helpers import BotProcess, click, slash
+from tests.e2e.standin import DiscordStandIn
+from tests.payloads import APP_ID, CHANNEL_ID, FAKE_TOKEN, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_ID, user_message
 
 QUESTION = "will ending an unpaid contract hurt my JSS?"
 MESSAGE_CONTENT_INTENT = 1 << 15
-
-
-class BotProcess:
-    """`python -m bot` with a token, in a child process, pointed at the stand-in by the test launcher."""
-
-    def __init__(self, standin: DiscordStandIn, knowledge: Path, database: Path, log: Path) -> None:
-        self.standin, self.knowledge, self.database, self.log = standin, knowledge, database, log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> BotProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-        env.update(DISCORD_TOKEN=FAKE_TOKEN, DEV_GUILD_ID=str(GUILD_ID), KNOWLEDGE_DIR=str(self.knowledge),
-                   DATABASE_PATH=str(self.database), LOG_LEVEL="INFO", COOLDOWN_RATE="1000", MESSAGE_CONTENT="false")
-        gateway_mark = len(self.standin.gateway_log)
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "tests.e2e.launch", self.standin.base], cwd=ROOT,
-                                            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.standin.wait_gateway(2, after=gateway_mark, timeout=30)  # Identify: READY and GUILD_CREATE follow in order
-        return self
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> int:
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[DiscordStandIn]:
-    server = DiscordStandIn().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -73,22 +30,6 @@ def bot(standin: DiscordStandIn, workdir: Path) -> Iterator[BotProcess]:
     process = BotProcess(standin, workdir / "knowledge", workdir / "bot.sqlite3", workdir / "bot.log").start()
     yield process
     assert process.stop() == 0, (workdir / "bot.log").read_text()[-3000:]
-
-
-def slash(standin: DiscordStandIn, name: str, *path: str, user_id: int = MEMBER_ID, permissions: str = "0", **options) -> Request:
-    payload = interaction_payload(2, command_data(name, *path, options=[option(k, v) for k, v in options.items()]),
-                                  user_id=user_id, permissions=permissions)
-    mark = len(standin.requests)
-    standin.dispatch("INTERACTION_CREATE", payload)
-    return standin.wait_for(lambda r: f"/interactions/{payload['id']}/" in r.path, after=mark)
-
-
-def click(standin: DiscordStandIn, shown: Request, custom_id: str, *, user_id: int = MEMBER_ID) -> Request:
-    message = message_payload(shown.message)
-    payload = interaction_payload(3, component_data(message, custom_id), user_id=user_id, message=message)
-    mark = len(standin.requests)
-    standin.dispatch("INTERACTION_CREATE", payload)
-    return standin.wait_for(lambda r: f"/interactions/{payload['id']}/" in r.path, after=mark)
 
 
 def test_start_registers_the_commands(standin: DiscordStandIn, bot: BotProcess) -> None:
