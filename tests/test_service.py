@@ -231,3 +231,20 @@ async def test_a_reload_in_one_process_is_followed_by_another(database_target: s
     finally:
         for service in (first, second):
             await service.storage.close()
+
+
+def test_a_snapshot_is_no_cyclic_garbage_so_freezing_it_leaks_nothing() -> None:
+    """Snapshots are built with the collector paused and frozen after (bot.service.gc_paused): an old snapshot
+    is then freed by reference counting alone, which holds only while a snapshot has no reference cycles."""
+    import gc
+
+    from bot.service import build_snapshot
+    from tests.conftest import KNOWLEDGE
+
+    snapshot = build_snapshot(KNOWLEDGE)
+    for question in ("will ending an unpaid contract hurt my jss?", "refund?", "hello"):
+        snapshot.responder.respond(question)
+    gc.unfreeze()
+    gc.collect()
+    del snapshot
+    assert gc.collect() == 0
