@@ -436,7 +436,8 @@ def run_kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_db_migrate_to(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the SQLite file into an empty PostgreSQL database, ids included (see bot.storage.transfer)."""
-    from bot.storage.postgres import is_postgres_url, redacted
+    from bot.storage.backend import is_postgres_url
+    from bot.storage.postgres import redacted
     from bot.storage.transfer import copy_database
 
     if not is_postgres_url(args.url):  # not echoed: it may hold another database's password

@@ -12,6 +12,11 @@ from typing import Any, AsyncContextManager, Callable, Protocol, Sequence
 Row = tuple[Any, ...]
 
 
+def is_postgres_url(target: str) -> bool:
+    """A database target is a PostgreSQL URL or, otherwise, a SQLite file path."""
+    return target.startswith(("postgresql://", "postgres://"))
+
+
 class StorageError(RuntimeError):
     """The database cannot be used (unreadable, read-only, corrupt, unreachable, or from a newer bot)."""
 

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from bot.knowledge.model import fold
-from bot.storage.backend import Backend, Conflict, Row
-from bot.storage.postgres import PostgresBackend, is_postgres_url
+from bot.storage.backend import Backend, Conflict, Row, is_postgres_url
 from bot.storage.sqlite import SQLiteBackend
 
 #: Notification channels (PostgreSQL NOTIFY) between processes sharing the database.
@@ -76,6 +75,8 @@ class Storage:
         """Open (creating if needed) and migrate the database: a SQLite file at a path, or PostgreSQL at a
         postgresql:// URL. `busy_timeout_ms` is how long SQLite waits for another process's lock."""
         if is_postgres_url(str(target)):
+            from bot.storage.postgres import PostgresBackend  # asyncpg is imported only by those who use it
+
             return cls(await PostgresBackend.open(str(target), pool_size=pool_size))
         return cls(await SQLiteBackend.open(target, busy_timeout_ms=busy_timeout_ms))
 

@@ -23,10 +23,6 @@ MIGRATION_LOCK = 0x6A737362  # "jssb"
 VERSION_TABLE = "jss_schema_version"
 
 
-def is_postgres_url(target: str) -> bool:
-    return target.startswith(("postgresql://", "postgres://"))
-
-
 def redacted(url: str) -> str:
     """The URL without its password (in the user part or as a `password=` parameter), for messages and logs."""
     parts = urlsplit(url)
