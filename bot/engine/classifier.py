@@ -92,10 +92,14 @@ def train(examples: Sequence[tuple[str, Iterable[str]]]) -> Classifier | None:
     return _fit(tuple((label, frozenset(bag)) for label, bag in examples))
 
 
+def worth_training(label_count: int) -> bool:
+    return 2 <= label_count <= MAX_LABELS
+
+
 @lru_cache(maxsize=4)
 def _fit(examples: tuple[tuple[str, frozenset[str]], ...]) -> Classifier | None:
     labels = tuple(dict.fromkeys(label for label, _ in examples))
-    if len(labels) < 2 or len(labels) > MAX_LABELS:
+    if not worth_training(len(labels)):
         return None
     label_index = {label: i for i, label in enumerate(labels)}
     columns: dict[str, int] = {}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from bot.engine.answers import AlsoAnswered, Answer, AnswerKind, Band, answers_by_topic, topic_refs, understood_line
-from bot.engine.classifier import Classifier, train
+from bot.engine.classifier import Classifier, train, worth_training
 from bot.engine.interview import InterviewEngine
 from bot.engine.language import looks_english
 from bot.engine.matcher import Label, Matcher, Ranking
@@ -82,9 +82,10 @@ class Responder:
         labels = [Label(t.id, "topic", (t.title, *t.examples)) for t in kb.topics.values()]
         labels += [Label(d.id, "decline", d.examples) for d in kb.declines.values()]
         self.matcher = Matcher(self.analyzer, labels)
+        # Above MAX_LABELS nothing is trained: the examples are not even analysed a second time for it.
         self.classifier = trainer([
             (label.id, features(self.analyzer.terms(text))) for label in labels for text in label.examples
-        ])
+        ]) if worth_training(len(labels)) else None
         self.answers = answers_by_topic(kb)
         self.understood = {t.id: understood_line(t) for t in kb.topics.values()}
         self.interviews = {i: InterviewEngine(interview) for i, interview in kb.interviews.items()}

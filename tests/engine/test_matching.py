@@ -152,7 +152,7 @@ def test_the_dense_and_sparse_example_index_rank_identically(snapshot, monkeypat
     dense = snapshot.responder.matcher
     monkeypatch.setattr(matcher, "DENSE_EXAMPLES", 0)
     sparse = matcher.Matcher(dense.analyzer, dense.labels)
-    assert dense._example_arrays is not None and sparse._example_arrays is None
+    assert dense._dense and not sparse._dense
     data = yaml.safe_load((ROOT / "eval" / "real.yaml").read_text())
     for item in data["items"][:200]:
         a, b = dense.rank(item["q"], limit=50), sparse.rank(item["q"], limit=50)
