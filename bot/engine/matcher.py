@@ -133,10 +133,20 @@ class Matcher:
         self._centroid_run_ends = array(
             "q", np.cumsum(np.bincount(np.frombuffer(centroid_features, dtype=np.int64), minlength=len(feature_number))).tolist(),
         )
-        # Up to DENSE_EXAMPLES examples, a question's example dots are summed into one array with numpy, feature
-        # by feature: the same sums in the same order, only not one by one. Beyond that, clearing a dense
-        # array per question costs more than following the few postings of a question's selective features.
+        # Small knowledge (up to DENSE_EXAMPLES examples) keeps each feature's postings ready to use as well:
+        # a few MB, and no slicing per question on the hot path. Its example dots are summed into one array
+        # with numpy, feature by feature: the same sums in the same order, only not one by one. Beyond that,
+        # clearing a dense array per question costs more than following the few postings of a question's
+        # selective features, and the memory of ready postings grows with the knowledge: the runs are read.
         self._dense = len(self.example_label) <= DENSE_EXAMPLES
+        self._centroid_by_feature: dict[str, tuple[tuple[int, float], ...]] | None = None
+        self._example_arrays: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+        if self._dense:
+            self._centroid_by_feature = {f: tuple(self._centroid_run(f)) for f in feature_number}
+            self._example_arrays = {
+                f: (self._posting_examples[start:end], self._posting_weights[start:end])
+                for f in feature_number for start, end in (self._run(f),)
+            }
         # Examples are numbered label by label, so each label's examples are one slice: where each starts.
         self._label_starts = np.searchsorted(np.array(self.example_label), np.arange(len(self.labels)))
 
@@ -172,15 +182,10 @@ class Matcher:
         # The hot loop of the whole bot: locals on purpose.
         centroid_dots: defaultdict[int, float] = defaultdict(float)
         scoring = [(f, w) for f, w in weights.items() if f in self.selective] or list(weights.items())
-        labels, label_weights, ends, number_of = (
-            self._centroid_labels, self._centroid_weights, self._centroid_run_ends, self._feature_number,
-        )
+        ready = self._centroid_by_feature
         for feature, weight in scoring:
-            number = number_of.get(feature)
-            if number is None:
-                continue
-            start, end = ends[number - 1] if number else 0, ends[number]
-            for index, label_weight in zip(labels[start:end], label_weights[start:end]):
+            postings = ready.get(feature, ()) if ready is not None else self._centroid_run(feature)
+            for index, label_weight in postings:
                 centroid_dots[index] += weight * label_weight
         closest = self._closest_examples(scoring)
         scale = math.sqrt(coverage) / norm
@@ -196,17 +201,20 @@ class Matcher:
 
     def _closest_examples(self, scoring: list[tuple[str, float]]) -> Sequence[float] | defaultdict[int, float]:
         """For each label, the dot product with its closest example (0 when no example shares a feature)."""
-        runs = [(self._run(feature), weight) for feature, weight in scoring if feature in self._feature_number]
-        examples, weights = self._posting_examples, self._posting_weights
-        if self._dense:
+        if self._example_arrays is not None:
             example_dots = np.zeros(len(self.example_label))
-            for (start, end), weight in runs:
-                example_dots[examples[start:end]] += weight * weights[start:end]
+            for feature, weight in scoring:
+                arrays = self._example_arrays.get(feature)
+                if arrays is not None:
+                    example_dots[arrays[0]] += weight * arrays[1]
             return np.maximum.reduceat(np.maximum(example_dots, 0.0), self._label_starts).tolist()
+        examples, weights = self._posting_examples, self._posting_weights
         sparse_dots: defaultdict[int, float] = defaultdict(float)
-        for (start, end), weight in runs:
-            for example, example_weight in zip(examples[start:end].tolist(), weights[start:end].tolist()):
-                sparse_dots[example] += weight * example_weight
+        for feature, weight in scoring:
+            if feature in self._feature_number:
+                start, end = self._run(feature)
+                for example, example_weight in zip(examples[start:end].tolist(), weights[start:end].tolist()):
+                    sparse_dots[example] += weight * example_weight
         closest: defaultdict[int, float] = defaultdict(float)
         example_label = self.example_label
         for example, dot in sparse_dots.items():
@@ -216,9 +224,18 @@ class Matcher:
         return closest
 
     def _run(self, feature: str) -> tuple[int, int]:
-        """Where a feature's postings are in the example index."""
+        """Where a known feature's postings are in the example index."""
         number = self._feature_number[feature]
         return (self._run_ends[number - 1] if number else 0), self._run_ends[number]
+
+    def _centroid_run(self, feature: str) -> Iterable[tuple[int, float]]:
+        """A feature's (label, weight) postings in the centroid index, in label order; none if unknown."""
+        number = self._feature_number.get(feature)
+        if number is None:
+            return ()
+        ends = self._centroid_run_ends
+        start, end = ends[number - 1] if number else 0, ends[number]
+        return zip(self._centroid_labels[start:end], self._centroid_weights[start:end])
 
     @staticmethod
     def _confidence(scored: list[Scored]) -> float:
@@ -233,12 +250,7 @@ class Matcher:
         index = self._index_of[label_id]
         # Read from the postings: a slow scan, but only for a moderator's question, and no second copy of
         # every centroid kept for it.
-        parts = []
-        for feature, weight in weights.items():
-            if (number := self._feature_number.get(feature)) is not None:
-                start, end = self._centroid_run_ends[number - 1] if number else 0, self._centroid_run_ends[number]
-                parts += [(feature, weight * w) for i, w in zip(self._centroid_labels[start:end], self._centroid_weights[start:end])
-                          if i == index]
+        parts = [(f, w * label_weight) for f, w in weights.items() for i, label_weight in self._centroid_run(f) if i == index]
         return tuple(sorted(parts, key=lambda p: -p[1])[:8])
 
 
