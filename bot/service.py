@@ -27,7 +27,9 @@ from bot.engine.responder import Responder, Thresholds
 from bot.fits import cached_trainer
 from bot.evaluation import EVAL_FILES
 from bot.impact import Impact, compare, labelled_questions
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot import snapshots
+from bot.knowledge import KnowledgeBase, KnowledgeError
+from bot.knowledge.loader import build_knowledge, read_knowledge
 from bot.knowledge.learned import remove_entries, render
 from bot.knowledge.model import Learned, Where
 from bot.knowledge.schema import Problem
@@ -59,9 +61,18 @@ class Snapshot:
 
 
 def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:
-    """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem."""
+    """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem. With a
+    `cache_dir`, a snapshot already built from the same bytes (by the same code) is read back instead."""
     with gc_paused():
-        return index(load_knowledge(directory), thresholds, cache_dir)
+        reading = read_knowledge(directory)
+        if cache_dir is None or reading.problems:
+            return index(build_knowledge(reading), thresholds, cache_dir)
+        name = snapshots.key(reading, thresholds)
+        snapshot = snapshots.stored(cache_dir, name)
+        if snapshot is None:
+            snapshot = index(build_knowledge(reading), thresholds, cache_dir)
+            snapshots.store(cache_dir, name, snapshot)
+        return snapshot
 
 
 def index(kb: KnowledgeBase, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:

@@ -153,7 +153,7 @@ async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_
 
 def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Path, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """A slow reload (it read the folder, then took long to index it) and a fast one started after the folder
+    """A slow reload (it read the folder, then took long to go on) and a fast one started after the folder
     changed: whatever the timing, the live knowledge ends as the folder is now, never as it was before."""
     import threading
 
@@ -162,15 +162,16 @@ def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Pa
     topics = knowledge_copy / "topics.yaml"
     first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
     knowledge = Knowledge(knowledge_copy, cache_dir=tmp_path / "cache")  # a title edit reuses the training: fast
-    index, read, fast_done = bot.service.index, threading.Event(), threading.Event()
+    read_knowledge, read, fast_done = bot.service.read_knowledge, threading.Event(), threading.Event()
 
-    def slow_index(kb, *args):  # noqa: ANN001, ANN002
+    def slow_read(directory):  # noqa: ANN001
+        reading = read_knowledge(directory)
         if threading.current_thread().name == "slow":
             read.set()
             fast_done.wait(1.5)  # with reloads serialised the fast one cannot finish first: this times out
-        return index(kb, *args)
+        return reading
 
-    monkeypatch.setattr(bot.service, "index", slow_index)
+    monkeypatch.setattr(bot.service, "read_knowledge", slow_read)
     slow = threading.Thread(target=knowledge.reload, name="slow")
     slow.start()
     assert read.wait(10)

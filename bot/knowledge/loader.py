@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping
@@ -170,19 +171,34 @@ def knowledge_files(directory: Path) -> list[Path]:
 READ_ATTEMPTS = 3
 
 
-def load_knowledge(directory: Path | str) -> KnowledgeBase:
-    """The knowledge in `directory`, or a `KnowledgeError` naming every problem found.
+@dataclass(frozen=True, slots=True)
+class FolderReading:
+    """Every knowledge file's bytes, read once from a folder that did not change meanwhile, and their digest:
+    what a build uses, and what a cached build is found by."""
 
-    Every file's bytes are read once, and the build uses those bytes only; if the folder changed while it
-    was read (a moderator saving a file, another reload), it is read again, so a snapshot never mixes two
-    versions of the knowledge.
-    """
+    directory: Path
+    files: tuple[tuple[Path, bytes | None], ...]
+    problems: tuple[Problem, ...]
+    digest: str
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """The knowledge in `directory`, or a `KnowledgeError` naming every problem found."""
+    return build_knowledge(read_knowledge(directory))
+
+
+def read_knowledge(directory: Path | str) -> FolderReading:
+    """Every file's bytes, read once; if the folder changed while it was read (a moderator saving a file,
+    another reload), it is read again, so a snapshot never mixes two versions of the knowledge."""
     directory = Path(directory)
     for _ in range(READ_ATTEMPTS):
         try:
             files, problems, seen = _read_folder(directory)
             if _fingerprint(directory) == seen:
-                return _build(files, problems)
+                digest = hashlib.sha256()
+                for path, raw in files:
+                    digest.update(path.name.encode() + b"\0" + (raw or b"") + b"\0")
+                return FolderReading(directory, tuple(files), tuple(problems), digest.hexdigest()[:16])
         except OSError as error:
             raise KnowledgeError([Problem(Where(str(directory), 0, 0), f"cannot read the folder: {error.strerror}")]) from None
     raise KnowledgeError([Problem(Where(str(directory), 0, 0), "the files kept changing while they were read; try again")])
@@ -247,16 +263,16 @@ def _read_bytes(path: Path, directory: Path, problems: list[Problem]) -> bytes |
     return raw
 
 
-def _build(files: list[tuple[Path, bytes | None]], problems: list[Problem]) -> KnowledgeBase:
+def build_knowledge(reading: FolderReading) -> KnowledgeBase:
+    """Parse and validate what was read; a `KnowledgeError` names every problem found."""
+    problems = list(reading.problems)
     documents: list[Record] = []
     broken: set[str] = set()
-    digest = hashlib.sha256()
-    for path, raw in files:
-        digest.update(path.name.encode() + b"\0" + (raw or b"") + b"\0")
+    for path, raw in reading.files:
         record = _parse(path, raw, problems, broken) if raw is not None else None
         if record is not None:
             documents.append(record)
-    knowledge = _Builder(documents, problems, broken).build(tuple(str(p) for p, _ in files), digest.hexdigest()[:16])
+    knowledge = _Builder(documents, problems, broken).build(tuple(str(p) for p, _ in reading.files), reading.digest)
     if problems:
         raise KnowledgeError(sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.col)))
     return knowledge
