@@ -183,7 +183,8 @@ class Taught:
 
 @dataclass(frozen=True, slots=True)
 class ServerSnapshot:
-    """A server's own snapshot, and what it was built from, to tell when it is stale."""
+    """A server's own snapshot, and what it was built from, to tell when it is stale (a reload of unchanged
+    files gives a new shared snapshot of the same digest: nothing to rebuild)."""
 
     base: Snapshot
     taught: tuple[Learned, ...]
@@ -222,7 +223,7 @@ class Service:
         assert guild_id is not None
         async with self._building:  # one build per server, not one per waiting question
             cached = self._server_snapshots.get(guild_id)
-            if cached is None or cached.base is not base or cached.taught != taught:
+            if cached is None or cached.base.kb.digest != base.kb.digest or cached.taught != taught:
                 cached = ServerSnapshot(base, taught, await asyncio.to_thread(self.knowledge.with_taught, base, taught))
             self._server_snapshots[guild_id] = cached
             self._server_snapshots.move_to_end(guild_id)

@@ -107,15 +107,21 @@ async def test_teaching_a_phrasing_twice_is_audited_once(service: Service) -> No
     assert [r["ok"] for r in await service.storage.reloads()] == [True]
 
 
-async def test_a_servers_snapshot_is_built_once_and_rebuilt_after_a_reload(service: Service) -> None:
+async def test_a_servers_snapshot_is_built_once_and_rebuilt_when_the_shared_knowledge_changes(service: Service) -> None:
     await service.teach("escrow after the end, who gets it", "escrow-on-end", guild_id=1, actor="mod", moderator_id="9")
     mine = await service.snapshot(1)
     assert await service.snapshot(1) is mine and await service.snapshot(2) is service.knowledge.current
     assert mine.kb.digest.startswith(service.knowledge.current.kb.digest + "+")
     assert (await service.ask("escrow after the end, who gets it", user_id="m", via="t", guild_id=1)).answer.topic.id == "escrow-on-end"
+    await service.reload("owner")  # the same files: nothing to rebuild
+    assert await service.snapshot(1) is mine
+    topics = service.knowledge.directory / "topics.yaml"
+    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
+    topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
     await service.reload("owner")
     again = await service.snapshot(1)
     assert again is not mine and again.kb.learned == mine.kb.learned
+    assert any(t.title.endswith("(edited)") for t in again.kb.topics.values())
 
 
 async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_process_moved_on(tmp_path: Path) -> None:
