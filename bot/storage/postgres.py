@@ -104,10 +104,11 @@ class PostgresBackend:
             await db.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL)")
             rows = await db.fetch(f"SELECT version FROM {VERSION_TABLE}")
             current = rows[0][0] if rows else 0
-            for statement in migrations.pending(migrations.POSTGRES_MIGRATIONS, current, current == 0 and bool(tables), "DATABASE_URL"):
+            scripts = tuple(map(migrations.postgres_dialect, migrations.MIGRATIONS))
+            for statement in migrations.pending(scripts, current, current == 0 and bool(tables), "DATABASE_URL"):
                 await db.execute(statement)
             await db.execute(f"DELETE FROM {VERSION_TABLE}")
-            await db.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (?)", (len(migrations.POSTGRES_MIGRATIONS),))
+            await db.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (?)", (len(migrations.MIGRATIONS),))
 
     async def close(self) -> None:
         if self._listener is not None:

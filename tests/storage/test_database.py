@@ -230,7 +230,7 @@ def test_eight_processes_starting_together_on_a_new_postgres_database_migrate_it
 
     import asyncpg
 
-    from bot.storage.migrations import POSTGRES_MIGRATIONS
+    from bot.storage.migrations import MIGRATIONS
     from tests.conftest import ROOT
 
     url = asyncio.run(postgres_server.fresh_database())
@@ -250,7 +250,7 @@ def test_eight_processes_starting_together_on_a_new_postgres_database_migrate_it
             await connection.close()
 
     versions, tables = asyncio.run(schema())
-    assert [v["version"] for v in versions] == [len(POSTGRES_MIGRATIONS)] and tables == 8
+    assert [v["version"] for v in versions] == [len(MIGRATIONS)] and tables == 8
 
 
 @pytest.mark.parametrize("setup, message", [
