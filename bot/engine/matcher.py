@@ -225,16 +225,14 @@ class Matcher:
 
     def _run(self, feature: str) -> tuple[int, int]:
         """Where a known feature's postings are in the example index."""
-        number = self._feature_number[feature]
-        return (self._run_ends[number - 1] if number else 0), self._run_ends[number]
+        return _span(self._run_ends, self._feature_number[feature])
 
     def _centroid_run(self, feature: str) -> Iterable[tuple[int, float]]:
         """A feature's (label, weight) postings in the centroid index, in label order; none if unknown."""
         number = self._feature_number.get(feature)
         if number is None:
             return ()
-        ends = self._centroid_run_ends
-        start, end = ends[number - 1] if number else 0, ends[number]
+        start, end = _span(self._centroid_run_ends, number)
         return zip(self._centroid_labels[start:end], self._centroid_weights[start:end])
 
     @staticmethod
@@ -261,6 +259,11 @@ def _lead(scored: Sequence[Scored]) -> float:
     best = scored[0].score
     runner_up = scored[1].score if len(scored) > 1 else 0.0
     return min(1.0, (best - runner_up) / (CLEAR_LEAD * best))
+
+
+def _span(ends: array, number: int) -> tuple[int, int]:
+    """Where run `number` of a CSR index is: from where the one before it ends, to its own end."""
+    return (ends[number - 1] if number else 0), ends[number]
 
 
 def _unit(weights: dict[str, float]) -> dict[str, float]:
