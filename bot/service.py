@@ -531,9 +531,9 @@ class Service:
         if topic_id not in snapshot.kb.topics:
             raise TeachError(f"There is no topic '{topic_id}'.")
         taught = Learned(topic_id, phrasing, "preview", "", Where("preview", 0, 0))
-        kb = snapshot.kb.with_learned([taught])
+        previewed = await asyncio.to_thread(self.knowledge.with_taught, snapshot, (taught,))
         return await asyncio.to_thread(
-            lambda: compare(snapshot.responder, Responder(kb, snapshot.responder.thresholds), labelled_questions(list(EVAL_FILES), snapshot.kb)),
+            compare, snapshot.responder, previewed.responder, labelled_questions(list(EVAL_FILES), snapshot.kb),
         )
 
     async def gaps(self, days: int, guild_id: int | None = None) -> list[GapGroup]:
