@@ -484,8 +484,9 @@ class Service:
                 await self._taught_changed(guild_id)
             after = await self.snapshot(guild_id)
             if added:
+                # No digest: the shared knowledge did not change, and other processes follow only what did.
                 await self.storage.record_reload(
-                    actor=actor, ok=True, digest=after.kb.digest, detail=f"server {guild_id}: taught {phrasing!r} -> {topic_id}",
+                    actor=actor, ok=True, digest=None, detail=f"server {guild_id}: taught {phrasing!r} -> {topic_id}",
                 )
         answer = after.responder.respond(phrasing)
         answered = answer.answered and answer.topic is not None and answer.topic.id == topic_id
@@ -498,8 +499,7 @@ class Service:
             if removed:
                 await self._taught_changed(guild_id)
                 await self.storage.record_reload(
-                    actor=actor, ok=True, digest=(await self.snapshot(guild_id)).kb.digest,
-                    detail=f"server {guild_id}: forgot {' '.join(phrasing.split())!r}",
+                    actor=actor, ok=True, digest=None, detail=f"server {guild_id}: forgot {' '.join(phrasing.split())!r}",
                 )
         return removed
 

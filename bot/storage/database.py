@@ -352,9 +352,9 @@ class Storage:
         )
 
     async def last_reload_digest(self) -> str | None:
-        """The shared knowledge's digest after the newest successful `/kb reload` (a taught server's digest
-        carries a "+"): what every process sharing the database should be answering from."""
-        rows = await self._rows("SELECT digest FROM reloads WHERE ok = 1 AND digest NOT LIKE '%+%' ORDER BY id DESC LIMIT 1")
+        """The shared knowledge's digest after the newest successful reload (teaching one server records no
+        digest): what every process sharing the database should be answering from."""
+        rows = await self._rows("SELECT digest FROM reloads WHERE ok = 1 AND digest IS NOT NULL ORDER BY id DESC LIMIT 1")
         return rows[0][0] if rows else None
 
     async def reloads(self, limit: int = 20) -> list[dict[str, Any]]:
