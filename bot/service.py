@@ -503,12 +503,18 @@ class Service:
                 )
         return removed
 
-    async def dismiss_gap(self, question_id: int, guild_id: int) -> int:
-        """Ignore a gap: the question and the ones like it leave the server's gaps list."""
+    async def gap_question(self, question_id: int, guild_id: int) -> AskedQuestion | None:
+        """A gap's question, if it is still stored and was asked in this server: a server's moderators act on
+        their own members' questions only, whatever id a menu carries."""
         question = await self.storage.question(question_id)
         if question is None or question.text is None or question.guild_id != guild_id:
-            return 0
-        return await self._dismiss_like(question.text, guild_id)
+            return None
+        return question
+
+    async def dismiss_gap(self, question_id: int, guild_id: int) -> int:
+        """Ignore a gap: the question and the ones like it leave the server's gaps list."""
+        question = await self.gap_question(question_id, guild_id)
+        return 0 if question is None else await self._dismiss_like(question.text, guild_id)
 
     async def _dismiss_like(self, text: str, guild_id: int) -> int:
         rows = await self.storage.unanswered(days=RETENTION_FOREVER, guild_id=guild_id)

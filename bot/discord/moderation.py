@@ -145,8 +145,8 @@ class GapAssigner(discord.ui.DynamicItem[discord.ui.Select], template=r"jss:gap:
             dismissed = await service.dismiss_gap(self.question_id, interaction.guild_id)
             await reply_private(interaction, f"Ignored: {dismissed} question(s) left the gaps list.")
             return
-        question = await service.storage.question(self.question_id)
-        if question is None or question.text is None or question.guild_id != interaction.guild_id:
+        question = await service.gap_question(self.question_id, interaction.guild_id)
+        if question is None:
             await reply_private(interaction, "That question is no longer stored.", error=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
