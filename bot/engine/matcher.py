@@ -75,12 +75,17 @@ class Ranking:
         return _lead(self.scored)
 
 
+def example_bags(analyzer: Analyzer, labels: Sequence[Label]) -> list[list[Counter[str]]]:
+    """Each label's examples as features: analysed once per snapshot, for the matcher and the classifier."""
+    return [[features(analyzer.terms(text)) for text in label.examples] for label in labels]
+
+
 class Matcher:
-    def __init__(self, analyzer: Analyzer, labels: Iterable[Label]) -> None:
+    def __init__(self, analyzer: Analyzer, labels: Sequence[Label], bags_per_label: Sequence[Sequence[Counter[str]]]) -> None:
+        """`bags_per_label` is `example_bags(analyzer, labels)`."""
         self.analyzer = analyzer
         self.labels = list(labels)
         self._index_of = {label.id: i for i, label in enumerate(self.labels)}
-        bags_per_label = [[features(analyzer.terms(text)) for text in label.examples] for label in self.labels]
         label_df: Counter[str] = Counter()
         for bags in bags_per_label:
             label_df.update(set().union(*bags))

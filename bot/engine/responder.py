@@ -23,7 +23,7 @@ from bot.engine.answers import AlsoAnswered, Answer, AnswerKind, Band, answers_b
 from bot.engine.classifier import Classifier, train, worth_training
 from bot.engine.interview import InterviewEngine
 from bot.engine.language import looks_english
-from bot.engine.matcher import Label, Matcher, Ranking
+from bot.engine.matcher import Label, Matcher, Ranking, example_bags
 from bot.engine.situation import Fact, SituationReader
 from bot.engine.text import Analyzer, features, is_question, sentences
 from bot.knowledge.model import KnowledgeBase
@@ -81,10 +81,11 @@ class Responder:
             ])
         labels = [Label(t.id, "topic", (t.title, *t.examples)) for t in kb.topics.values()]
         labels += [Label(d.id, "decline", d.examples) for d in kb.declines.values()]
-        self.matcher = Matcher(self.analyzer, labels)
-        # Above MAX_LABELS nothing is trained: the examples are not even analysed a second time for it.
+        bags = example_bags(self.analyzer, labels)
+        self.matcher = Matcher(self.analyzer, labels, bags)
+        # Above MAX_LABELS nothing is trained: no training data is even put together.
         self.classifier = trainer([
-            (label.id, features(self.analyzer.terms(text))) for label in labels for text in label.examples
+            (label.id, bag) for label, label_bags in zip(labels, bags) for bag in label_bags
         ]) if worth_training(len(labels)) else None
         self.answers = answers_by_topic(kb)
         self.understood = {t.id: understood_line(t) for t in kb.topics.values()}

@@ -151,7 +151,7 @@ def test_the_dense_and_sparse_example_index_rank_identically(snapshot, monkeypat
 
     dense = snapshot.responder.matcher
     monkeypatch.setattr(matcher, "DENSE_EXAMPLES", 0)
-    sparse = matcher.Matcher(dense.analyzer, dense.labels)
+    sparse = matcher.Matcher(dense.analyzer, dense.labels, matcher.example_bags(dense.analyzer, dense.labels))
     assert dense._dense and not sparse._dense
     data = yaml.safe_load((ROOT / "eval" / "real.yaml").read_text())
     for item in data["items"][:200]:
