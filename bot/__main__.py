@@ -109,6 +109,9 @@ def parser() -> argparse.ArgumentParser:
                             help="labelled sets (default: the real set, then the written one)")
     evaluation.add_argument("--json", action="store_true", help="machine-readable output")
     evaluation.add_argument("--show-holdout", action="store_true", help="also list the holdout's failures")
+    evaluation.add_argument("--cross-validate", type=int, metavar="K",
+                            help="instead, measure the real sets' tuning questions by K-fold cross-validation: "
+                                 "the figure to choose a change by")
     evaluation.set_defaults(handler=run_eval)
 
     merge = kb_commands.add_parser("merge-learned", parents=[common],
@@ -345,11 +348,15 @@ def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import EvalFileError, evaluate, render_report
+    from bot.evaluation import EvalFileError, cross_validate, evaluate, render_report
 
     snapshot = build_snapshot(settings.knowledge_dir, settings.thresholds, settings.cache_dir)
+    paths = [Path(f) for f in args.files]
     try:
-        report = evaluate(snapshot.responder, [Path(f) for f in args.files])
+        if args.cross_validate is None:
+            report = evaluate(snapshot.responder, paths)
+        else:
+            report = cross_validate(snapshot.responder, paths, args.cross_validate)
     except EvalFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

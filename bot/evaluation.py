@@ -13,6 +13,7 @@ declined. Precision per confidence band shows how the decision policy's bands we
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter
@@ -25,12 +26,19 @@ import yaml
 from bot.engine.answers import Answer, Band, render_text
 from bot.engine.interview import InterviewError
 from bot.engine.responder import Responder
+from bot.knowledge.model import KnowledgeBase
 
 NONE = "none"
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 #: The labelled sets `eval` reads by default (and `kb impact` compares over): real, written, situations.
 EVAL_FILES = (EVAL_DIR / "real.yaml", EVAL_DIR / "questions.yaml", EVAL_DIR / "situations.yaml")
 REAL_HOLDOUT, REAL_TUNING, WRITTEN = "real-holdout", "real-tuning", "written"
+#: real-tuning measured by cross-validation: each question against knowledge that never saw it.
+REAL_TUNING_CV = "real-tuning-cv"
+#: An example is taken to have been copied from a question when, normalised, it is found inside the question
+#: (and is at least this long), or shares a run of COPIED_RUN words with it: copies are often trimmed or joined.
+COPIED_EXAMPLE_CHARS = 20
+COPIED_RUN = 6
 #: One in HOLDOUT_SHARE source URLs goes to the holdout.
 HOLDOUT_SHARE = 3
 #: What a file's `thresholds` may set, and which way each one must go.
@@ -68,8 +76,11 @@ class EvalSet:
 
 def holdout_part(url: str) -> str:
     """The part an item belongs to, decided by its source URL alone: nobody picks the holdout."""
-    digest = int(hashlib.sha256(url.strip().encode("utf-8")).hexdigest(), 16)
-    return REAL_HOLDOUT if digest % HOLDOUT_SHARE == 0 else REAL_TUNING
+    return REAL_HOLDOUT if _url_digest(url) % HOLDOUT_SHARE == 0 else REAL_TUNING
+
+
+def _url_digest(url: str) -> int:
+    return int(hashlib.sha256(url.strip().encode("utf-8")).hexdigest(), 16)
 
 
 @dataclass
@@ -293,6 +304,62 @@ def evaluate(responder: Responder, paths: list[Path]) -> Report:
     return report
 
 
+def cross_validate(responder: Responder, paths: list[Path], folds: int) -> Report:
+    """The real sets' tuning questions as if unseen: in `folds` groups (by URL hash, like the holdout), each
+    answered by the knowledge less the examples copied from that group's questions.
+
+    Tuning questions become knowledge examples, so real-tuning's own figure says little about new questions,
+    and the holdout must not be tuned against: this is the figure to choose a change by.
+    """
+    if folds < 2:
+        raise EvalFileError(f"cross-validation needs at least 2 folds, not {folds}")
+    report = Report()
+    kb = responder.kb
+    titles = tuple(topic.title for topic in kb.topics.values())
+    for path in paths:
+        data = _read_yaml(path)
+        if _is_situation_set(data) or not isinstance(data, dict) or "items" not in data:
+            continue  # a written or situation set has no tuning part to cross-validate
+        eval_set = load_set(path, set(kb.topics), data)
+        tuning = [item for item in eval_set.items if item.part == REAL_TUNING]
+        for fold in range(folds):
+            held = [item for item in tuning if _url_digest(item.source or "") // HOLDOUT_SHARE % folds == fold]
+            unseen_kb = without_copies(kb, [item.question for item in held])
+            fold_responder = Responder(unseen_kb, responder.thresholds)
+            for item in held:
+                _score(report, fold_responder, dataclasses.replace(item, part=REAL_TUNING_CV), eval_set.myth_patterns, titles)
+    return report
+
+
+def without_copies(kb: KnowledgeBase, questions: list[str]) -> KnowledgeBase:
+    """The knowledge less every example copied from one of `questions`."""
+    asked = [_normalised(question) for question in questions]
+    runs = set().union(*(_runs(question) for question in asked))
+
+    def unseen(examples: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(e for e in examples if not _copied(_normalised(e), asked, runs))
+
+    return dataclasses.replace(
+        kb,
+        topics={k: dataclasses.replace(t, examples=unseen(t.examples)) for k, t in kb.topics.items()},
+        declines={k: dataclasses.replace(d, examples=unseen(d.examples)) for k, d in kb.declines.items()},
+    )
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _runs(text: str) -> set[str]:
+    words = text.split()
+    return {" ".join(words[i:i + COPIED_RUN]) for i in range(len(words) - COPIED_RUN + 1)}
+
+
+def _copied(example: str, questions: list[str], runs: set[str]) -> bool:
+    inside = len(example) >= COPIED_EXAMPLE_CHARS and any(example in question for question in questions)
+    return inside or not runs.isdisjoint(_runs(example))
+
+
 def _score(
     report: Report, responder: Responder, item: Item, myth_patterns: tuple[re.Pattern[str], ...], titles: tuple[str, ...],
 ) -> None:
@@ -353,17 +420,17 @@ def reported_speech_removed(text: str) -> str:
 
 
 def render_report(report: Report, show_holdout: bool = False) -> str:
-    lines = [f"{'part':13} {'questions':>9} {'right':>7} {'wrong':>7} {'declined':>9} {'out-of-scope declined':>22} {'myths':>6}"]
+    lines = [f"{'part':14} {'questions':>9} {'right':>7} {'wrong':>7} {'declined':>9} {'out-of-scope declined':>22} {'myths':>6}"]
     for name, part in sorted(report.parts.items(), key=lambda kv: _ORDER.get(kv[0], 9)):
         f = part.figures()
         lines.append(
-            f"{name:13} {f['questions']:9} {f['right']:7.1%} {f['wrong_topic']:7.1%} {f['declined_in_scope']:9.1%} "
+            f"{name:14} {f['questions']:9} {f['right']:7.1%} {f['wrong_topic']:7.1%} {f['declined_in_scope']:9.1%} "
             f"{f['declined_out_of_scope']:8.1%} of {f['out_of_scope']:<10} {f['myth_assertions']:6}"
         )
     lines.append("precision by confidence band (answers given: share with the right topic):")
     for name, part in sorted(report.parts.items(), key=lambda kv: _ORDER.get(kv[0], 9)):
         bands = part.figures()["precision_by_band"]
-        lines.append(f"  {name:13} " + "  ".join(f"{b} {v['precision']:.1%} of {v['answers']}" for b, v in bands.items()))
+        lines.append(f"  {name:14} " + "  ".join(f"{b} {v['precision']:.1%} of {v['answers']}" for b, v in bands.items()))
     if report.situations:
         f = report.situations.figures()
         lines.append(f"situations: {f['messages']} messages | outcome agrees {f['outcome_agreement']:.1%} | "
@@ -387,4 +454,4 @@ def render_report(report: Report, show_holdout: bool = False) -> str:
     return "\n".join(lines)
 
 
-_ORDER = {REAL_HOLDOUT: 0, REAL_TUNING: 1, WRITTEN: 2}
+_ORDER = {REAL_HOLDOUT: 0, REAL_TUNING: 1, REAL_TUNING_CV: 2, WRITTEN: 3}

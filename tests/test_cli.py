@@ -118,6 +118,14 @@ def test_eval_passes_on_the_shipped_set_and_fails_below_thresholds(tmp_path: Pat
     assert "end-unpaid-contract-jss -> " not in failed.stdout and "escrow-on-end -> end-unpaid-contract-jss" in failed.stdout
 
 
+def test_eval_cross_validates_the_real_tuning_questions() -> None:
+    result = run("eval", "--cross-validate", "2", "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 0 and set(data["parts"]) == {"real-tuning-cv"}
+    assert data["parts"]["real-tuning-cv"]["questions"] >= 100
+    assert run("eval", "--cross-validate", "1").returncode == 2
+
+
 def test_ask_json_has_short_and_understood() -> None:
     data = json.loads(run("ask", "will ending an unpaid contract hurt my JSS?", "--json").stdout)
     assert {"topic", "confidence", "answer", "sources", "suggestions", "short", "understood"} <= set(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,42 @@ def test_a_situations_set_below_its_precision_gate_fails(tmp_path: Path) -> None
     report = evaluate(build_snapshot(ROOT / "knowledge").responder, [path])
     assert report.situations.figures()["slot_precision"] == 0.0
     assert report.shortfalls() == ["situations slot_precision 0.0% < 97%"]
+
+
+def test_cross_validation_drops_the_examples_copied_from_the_questions_it_holds_out() -> None:
+    from bot.evaluation import without_copies
+    from bot.service import build_snapshot
+
+    kb = build_snapshot(ROOT / "knowledge").kb
+    topic = next(t for t in kb.topics.values() if any(len(e.split()) >= 8 for e in t.examples))
+    copied = max(topic.examples, key=lambda e: len(e.split()))
+    trimmed = " ".join(copied.split()[1:7])  # six of its words, as an example cut from a longer post
+    kept = [e for e in topic.examples if e != copied and trimmed.lower() not in e.lower()]
+    story = f"Long story first. {copied.upper()} Thanks for any help!"
+    with_trimmed = dataclasses.replace(topic, examples=(*topic.examples, trimmed))
+    kb = dataclasses.replace(kb, topics={**kb.topics, topic.id: with_trimmed})
+
+    unseen = without_copies(kb, [story]).topics[topic.id].examples
+
+    assert copied not in unseen and trimmed not in unseen
+    assert set(kept) <= set(unseen)
+    assert {k: t.examples for k, t in without_copies(kb, []).topics.items()} == {k: t.examples for k, t in kb.topics.items()}
+
+
+def test_cross_validation_answers_each_tuning_question_once_and_no_holdout_question(tmp_path: Path) -> None:
+    from bot.evaluation import REAL_TUNING_CV, cross_validate
+    from bot.service import build_snapshot
+
+    urls = [f"https://example.org/t/{n}" for n in range(40)]
+    tuning = [u for u in urls if holdout_part(u) == REAL_TUNING]
+    path = tmp_path / "real.yaml"
+    path.write_text("items:\n" + "".join(f"  - {{q: will ending a contract hurt my jss {n}, source: '{u}', topic: none}}\n"
+                                         for n, u in enumerate(urls)))
+    responder = build_snapshot(ROOT / "knowledge").responder
+
+    report = cross_validate(responder, [path], 3)
+
+    assert set(report.parts) == {REAL_TUNING_CV}
+    assert report.parts[REAL_TUNING_CV].questions == len(tuning) < len(urls)
+    with pytest.raises(EvalFileError, match="at least 2 folds"):
+        cross_validate(responder, [path], 1)
