@@ -93,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     bench.add_argument("--child-size", help=argparse.SUPPRESS)
     bench.add_argument("--child-console", action="store_true", help=argparse.SUPPRESS)
+    bench.add_argument("--child-started", nargs=2, help=argparse.SUPPRESS)
     bench.set_defaults(handler=run_bench)
 
     sync = commands.add_parser("sync", parents=[common], help="register the slash commands with Discord")

@@ -8,6 +8,7 @@ uses that snapshot to the end, so every answer comes entirely from one version o
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import logging
 import threading
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -86,7 +88,9 @@ def gc_paused() -> Iterator[None]:
     """Building a snapshot makes millions of small objects and no garbage cycles: the cyclic collector would
     only walk them again and again (a third of the load time at 10,000 topics). After the build, everything
     alive is frozen out of the collector's reach, so no later collection stops the bot to walk a snapshot
-    that cannot be garbage (1 s per full collection at 10,000 topics). Nested builds freeze once, at the end."""
+    that cannot be garbage (1 s per full collection at 10,000 topics). Nested builds freeze once, at the end,
+    and then hand back to the system the memory the build freed, which glibc would otherwise keep for reuse
+    (60 MB at 10,000 topics)."""
     if not gc.isenabled():
         yield
         return
@@ -96,6 +100,21 @@ def gc_paused() -> Iterator[None]:
     finally:
         gc.enable()
         gc.freeze()
+        _release_freed_memory()
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim, or no way to ask
+        return None
+
+
+def _release_freed_memory() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ def test_quick_benchmark_reports_both_matchers(tmp_path: Path) -> None:
         for matcher in ("ours", "bm25", "bm25s"):
             assert run[matcher]["median_us"] > 0 and run[matcher]["p99_us"] >= run[matcher]["median_us"]
             assert 0 <= run[matcher]["top1"] <= 1
-        assert run["load_ms"] > 0 and run["rss_mb"] > 0
+        assert run["load_ms"] > 0 and run["rss_mb"] > 0 and run["started_rss_mb"] > 0
     assert report["results"][0]["checkup_step"]["median_us"] > 0 and report["console_rss_mb"] > 0
     assert (tmp_path / "latency.png").stat().st_size > 1000
     assert "| shipped |" in (tmp_path / "results.md").read_text()

@@ -20,11 +20,11 @@ import math
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Literal, NamedTuple, Sequence
+from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from bot.engine.text import Analyzer, features, is_question, sentences
+from bot.engine.text import PAIR, Analyzer, features, is_question, sentences
 
 Kind = Literal["topic", "decline"]
 
@@ -42,6 +42,8 @@ SELECTIVE_SHARE = 0.05
 #: A lead over the runner-up of this share of the best score (or more) keeps the full confidence; a tie
 #: halves it. "client feedback?" fits three topics equally, and the bot should say so, not pick one.
 CLEAR_LEAD = 0.25
+#: From this many features on, pairs are looked up as packed numbers, not kept as strings (FeatureNumbers).
+COMPACT_FROM = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class Matcher:
         # Every feature of the examples is numbered once, in the order met; what a feature knows (its IDF,
         # whether it is selective, its postings) is then found by number in flat arrays. At 10,000 topics
         # (400,000 features) a dict of IDFs and a set of selective features cost 90 MB; the arrays, 4 MB.
+        # This dict of every feature is needed while building only: FeatureNumbers keeps it compactly.
         feature_number: dict[str, int] = {}
         label_df = array("q")
         for bags in bags_per_label:
@@ -109,7 +112,7 @@ class Matcher:
         self._selective = bytes(df <= cut for df in label_df)
         # Both indexes hold weights already divided by their vector's norm, so a dot product is a cosine
         # up to the query's own norm.
-        self.example_label = array("q")
+        self.example_label = array("i")
         # Both indexes are kept compressed (CSR): an array of label (or example) numbers and one of weights,
         # grouped by feature, and where each feature's run ends. At 10,000 topics that is 2 million postings:
         # as Python tuples they took 350 MB and much of the load time, as arrays 30 MB. Every feature of a
@@ -117,7 +120,7 @@ class Matcher:
         idf = self._idf
         # Typed arrays while building: 8 bytes a posting instead of a Python object each.
         posting_features, posting_examples, posting_weights = array("q"), array("q"), array("d")
-        centroid_features, centroid_labels, centroid_weights = array("q"), array("q"), array("d")
+        centroid_features, centroid_labels, centroid_weights = array("q"), array("i"), array("d")
         for index, bags in enumerate(bags_per_label):
             share: Counter[str] = Counter()
             for bag in bags:
@@ -137,15 +140,15 @@ class Matcher:
         # A stable sort by feature keeps each feature's postings in example order: the order they are summed in.
         features_of = np.frombuffer(posting_features, dtype=np.int64)
         order = np.argsort(features_of, kind="stable")
-        self._posting_examples = np.frombuffer(posting_examples, dtype=np.int64)[order]
+        self._posting_examples = np.frombuffer(posting_examples, dtype=np.int64)[order]  # numpy indexes by int64
         self._posting_weights = np.frombuffer(posting_weights, dtype=np.float64)[order]
         ends = np.cumsum(np.bincount(features_of, minlength=len(feature_number)))
         # Where each feature's run of postings ends (and the one before it, starts): `array`, not numpy,
         # since it is read one number at a time while scoring.
-        self._feature_number = feature_number
+        self._numbers = FeatureNumbers(feature_number, COMPACT_FROM)
         self._run_ends = array("q", ends.tolist())
         by_feature = np.argsort(np.frombuffer(centroid_features, dtype=np.int64), kind="stable")
-        self._centroid_labels = array("q", np.frombuffer(centroid_labels, dtype=np.int64)[by_feature].tolist())
+        self._centroid_labels = array("i", np.frombuffer(centroid_labels, dtype=np.int32)[by_feature].tolist())
         self._centroid_weights = array("d", np.frombuffer(centroid_weights, dtype=np.float64)[by_feature].tolist())
         self._centroid_run_ends = array(
             "q", np.cumsum(np.bincount(np.frombuffer(centroid_features, dtype=np.int64), minlength=len(feature_number))).tolist(),
@@ -156,19 +159,20 @@ class Matcher:
         # clearing a dense array per question costs more than following the few postings of a question's
         # selective features, and the memory of ready postings grows with the knowledge: the runs are read.
         self._dense = len(self.example_label) <= DENSE_EXAMPLES
-        self._centroid_by_feature: dict[str, tuple[tuple[int, float], ...]] | None = None
-        self._example_arrays: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+        # Both by feature number.
+        self._centroid_by_feature: list[tuple[tuple[int, float], ...]] | None = None
+        self._example_arrays: list[tuple[np.ndarray, np.ndarray]] | None = None
         if self._dense:
-            self._centroid_by_feature = {f: tuple(self._centroid_run(f)) for f in feature_number}
-            self._example_arrays = {
-                f: (self._posting_examples[start:end], self._posting_weights[start:end])
-                for f in feature_number for start, end in (self._run(f),)
-            }
+            self._centroid_by_feature = [tuple(self._centroid_run(n)) for n in range(len(feature_number))]
+            self._example_arrays = [
+                (self._posting_examples[start:end], self._posting_weights[start:end])
+                for start, end in (_span(self._run_ends, n) for n in range(len(feature_number)))
+            ]
         # Examples are numbered label by label, so each label's examples are one slice: where each starts.
-        self._label_starts = np.searchsorted(np.array(self.example_label), np.arange(len(self.labels)))
+        self._label_starts = np.searchsorted(np.frombuffer(self.example_label, dtype=np.int32), np.arange(len(self.labels)))
 
-    def query_vector(self, text: str) -> tuple[dict[str, float], list[str], float]:
-        """The question's weighted features, its terms, and its coverage."""
+    def query_vector(self, text: str) -> tuple[list[tuple[str, int, float]], list[str], float]:
+        """The question's known features with their numbers and weights, its terms, and its coverage."""
         parts = sentences(text) or [text]
         per_sentence = [self.analyzer.terms(part) for part in parts]
         terms = [t for part in per_sentence for t in part]
@@ -181,29 +185,32 @@ class Matcher:
             for feature, n in features(asked).items():
                 bag[feature] += n * QUESTION_BOOST
             coverage = max(coverage, self._coverage(asked))
-        number, idf = self._feature_number, self._idf
-        weights = {f: (1.0 + math.log(n)) * idf[number[f]] for f, n in bag.items() if f in number}
-        return weights, terms, coverage
+        idf = self._idf
+        weighted = [
+            (f, number, (1.0 + math.log(n)) * idf[number])
+            for (f, n), number in zip(bag.items(), self._numbers.known(list(bag))) if number is not None
+        ]
+        return weighted, terms, coverage
 
     def _coverage(self, terms: list[str]) -> float:
         """The IDF-weighted share of `terms` that some label uses."""
-        number, idf = self._feature_number, self._idf
-        known = sum(idf[number[t]] if t in number else 0.0 for t in terms)
-        total = sum(idf[number[t]] if t in number else self.unknown_idf for t in terms)
+        idf, numbers = self._idf, self._numbers.known(terms)
+        known = sum(idf[n] if n is not None else 0.0 for n in numbers)
+        total = sum(idf[n] if n is not None else self.unknown_idf for n in numbers)
         return known / total if total else 0.0
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
-        weights, terms, coverage = self.query_vector(text)
-        if not weights:
+        weighted, terms, coverage = self.query_vector(text)
+        if not weighted:
             return Ranking((), 0.0, 0.0, tuple(terms))
-        norm = math.sqrt(sum(w * w for w in weights.values()))
+        norm = math.sqrt(sum(w * w for _, _, w in weighted))
         # The hot loop of the whole bot: locals on purpose.
         centroid_dots: defaultdict[int, float] = defaultdict(float)
-        number, selective = self._feature_number, self._selective
-        scoring = [(f, w) for f, w in weights.items() if selective[number[f]]] or list(weights.items())
+        selective = self._selective
+        scoring = [(n, w) for _, n, w in weighted if selective[n]] or [(n, w) for _, n, w in weighted]
         ready = self._centroid_by_feature
         for feature, weight in scoring:
-            postings = ready.get(feature, ()) if ready is not None else self._centroid_run(feature)
+            postings = ready[feature] if ready is not None else self._centroid_run(feature)
             for index, label_weight in postings:
                 centroid_dots[index] += weight * label_weight
         closest = self._closest_examples(scoring)
@@ -218,22 +225,22 @@ class Matcher:
         )[:limit]
         return Ranking(tuple(scored), self._confidence(scored), coverage, tuple(terms))
 
-    def _closest_examples(self, scoring: list[tuple[str, float]]) -> Sequence[float] | defaultdict[int, float]:
-        """For each label, the dot product with its closest example (0 when no example shares a feature)."""
+    def _closest_examples(self, scoring: list[tuple[int, float]]) -> Sequence[float] | defaultdict[int, float]:
+        """For each label, the dot product with its closest example (0 when no example shares a feature).
+
+        `scoring` is (feature number, weight) pairs."""
         if self._example_arrays is not None:
             example_dots = np.zeros(len(self.example_label))
             for feature, weight in scoring:
-                arrays = self._example_arrays.get(feature)
-                if arrays is not None:
-                    example_dots[arrays[0]] += weight * arrays[1]
+                positions, example_weights = self._example_arrays[feature]
+                example_dots[positions] += weight * example_weights
             return np.maximum.reduceat(np.maximum(example_dots, 0.0), self._label_starts).tolist()
         examples, weights = self._posting_examples, self._posting_weights
         sparse_dots: defaultdict[int, float] = defaultdict(float)
         for feature, weight in scoring:
-            if feature in self._feature_number:
-                start, end = self._run(feature)
-                for example, example_weight in zip(examples[start:end].tolist(), weights[start:end].tolist()):
-                    sparse_dots[example] += weight * example_weight
+            start, end = _span(self._run_ends, feature)
+            for example, example_weight in zip(examples[start:end].tolist(), weights[start:end].tolist()):
+                sparse_dots[example] += weight * example_weight
         closest: defaultdict[int, float] = defaultdict(float)
         example_label = self.example_label
         for example, dot in sparse_dots.items():
@@ -242,15 +249,8 @@ class Matcher:
                 closest[index] = dot
         return closest
 
-    def _run(self, feature: str) -> tuple[int, int]:
-        """Where a known feature's postings are in the example index."""
-        return _span(self._run_ends, self._feature_number[feature])
-
-    def _centroid_run(self, feature: str) -> Iterable[tuple[int, float]]:
-        """A feature's (label, weight) postings in the centroid index, in label order; none if unknown."""
-        number = self._feature_number.get(feature)
-        if number is None:
-            return ()
+    def _centroid_run(self, number: int) -> Iterable[tuple[int, float]]:
+        """A feature's (label, weight) postings in the centroid index, in label order."""
         start, end = _span(self._centroid_run_ends, number)
         return zip(self._centroid_labels[start:end], self._centroid_weights[start:end])
 
@@ -263,12 +263,69 @@ class Matcher:
 
     def explain(self, text: str, label_id: str) -> tuple[tuple[str, float], ...]:
         """The features that tied `text` to a label, strongest first: how a moderator debugs a wrong match."""
-        weights, _, _ = self.query_vector(text)
+        weighted, _, _ = self.query_vector(text)
         index = self._index_of[label_id]
         # Read from the postings: a slow scan, but only for a moderator's question, and no second copy of
         # every centroid kept for it.
-        parts = [(f, w * label_weight) for f, w in weights.items() for i, label_weight in self._centroid_run(f) if i == index]
+        parts = [(f, w * label_weight) for f, n, w in weighted for i, label_weight in self._centroid_run(n) if i == index]
         return tuple(sorted(parts, key=lambda p: -p[1])[:8])
+
+
+class FeatureNumbers:
+    """The number of each feature the knowledge has.
+
+    At 10,000 topics there are 400,000 features, nine in ten of them pairs ("contract|end"). As strings in a
+    dict they took 55 MB; a pair as the numbers of its two terms, packed into one int64 beside its own
+    number, takes 16 bytes. Looking pairs up that way costs a few numpy calls a question, so knowledge with
+    fewer than COMPACT_FROM features (any a community writes by hand) keeps the plain dict.
+    """
+
+    __slots__ = ("_terms", "_width", "_pair_keys", "_pair_numbers")
+
+    def __init__(self, numbered: Mapping[str, int], compact_from: int) -> None:
+        self._width = len(numbered)
+        firsts, seconds, numbers = array("q"), array("q"), array("i")
+        if len(numbered) < compact_from:
+            self._terms = dict(numbered)
+        else:
+            self._terms = {feature: number for feature, number in numbered.items() if PAIR not in feature}
+            for feature, number in numbered.items():
+                first, pair, second = feature.partition(PAIR)
+                if pair:
+                    firsts.append(self._terms[first])
+                    seconds.append(self._terms[second])
+                    numbers.append(number)
+        keys = self._keys(firsts, seconds)
+        order = np.argsort(keys, kind="stable")
+        self._pair_keys = keys[order]
+        self._pair_numbers = np.array(numbers, dtype=np.int32)[order]
+
+    def _keys(self, firsts: Sequence[int], seconds: Sequence[int]) -> np.ndarray:
+        """A pair's key: its two terms' numbers, in the pair's order, packed into one int64."""
+        return np.array(firsts, dtype=np.int64) * self._width + np.array(seconds, dtype=np.int64)
+
+    def known(self, features: Sequence[str]) -> list[int | None]:
+        """Each feature's number, in order; None for a feature the knowledge does not have."""
+        terms = self._terms
+        out = [terms.get(feature) for feature in features]
+        if not len(self._pair_keys):
+            return out
+        at, firsts, seconds = [], [], []
+        for i, feature in enumerate(features):
+            if out[i] is None:
+                first, pair, second = feature.partition(PAIR)
+                if pair and (a := terms.get(first)) is not None and (b := terms.get(second)) is not None:
+                    at.append(i)
+                    firsts.append(a)
+                    seconds.append(b)
+        if at:
+            wanted = self._keys(firsts, seconds)
+            found = np.minimum(np.searchsorted(self._pair_keys, wanted), len(self._pair_keys) - 1)
+            hits = (self._pair_keys[found] == wanted).tolist()
+            for i, hit, number in zip(at, hits, self._pair_numbers[found].tolist()):
+                if hit:
+                    out[i] = number
+        return out
 
 
 def _lead(scored: Sequence[Scored]) -> float:

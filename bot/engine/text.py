@@ -29,6 +29,8 @@ NEGATION_WORDS = frozenset({"no", "not", "never", "without", "nothing", "none", 
 NOT = "not"
 #: The prefix of a negated term: "the client never closed it" gives !close, which "closed" does not match.
 NEGATED = "!"
+#: Joins the two terms of a pair feature; no term contains it.
+PAIR = "|"
 #: Words a negation reaches past: "not even paid", "not yet closed", "never been paid".
 _NEGATION_SKIPS = frozenset({
     "be", "been", "being", "yet", "even", "ever", "really", "actually", "already", "a", "an", "the", "any", "in",
@@ -237,5 +239,5 @@ def features(terms: list[str]) -> Counter[str]:
     bag = Counter(terms)
     for a, b in zip(terms, terms[1:]):
         if a != b:
-            bag[f"{a}|{b}" if a < b else f"{b}|{a}"] += 1
+            bag[f"{a}{PAIR}{b}" if a < b else f"{b}{PAIR}{a}"] += 1
     return bag

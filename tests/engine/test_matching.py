@@ -157,3 +157,32 @@ def test_the_dense_and_sparse_example_index_rank_identically(snapshot, monkeypat
     for item in data["items"][:200]:
         a, b = dense.rank(item["q"], limit=50), sparse.rank(item["q"], limit=50)
         assert (a.scored, a.confidence) == (b.scored, b.confidence)
+
+
+def test_pairs_looked_up_as_packed_numbers_rank_identically(snapshot, monkeypatch) -> None:
+    """Past COMPACT_FROM features, pairs are found by their terms' numbers instead of by their strings."""
+    import yaml
+
+    import bot.engine.matcher as matcher
+    from tests.conftest import ROOT
+
+    plain = snapshot.responder.matcher
+    monkeypatch.setattr(matcher, "COMPACT_FROM", 0)
+    compact = matcher.Matcher(plain.analyzer, plain.labels, matcher.example_bags(plain.analyzer, plain.labels))
+    assert len(compact._numbers._pair_keys) and not len(plain._numbers._pair_keys)
+    data = yaml.safe_load((ROOT / "eval" / "real.yaml").read_text())
+    for item in data["items"][:200]:
+        a, b = plain.rank(item["q"], limit=50), compact.rank(item["q"], limit=50)
+        assert (a.scored, a.confidence, a.coverage) == (b.scored, b.confidence, b.coverage)
+
+
+def test_feature_numbers_know_exactly_the_features_they_were_given() -> None:
+    from bot.engine.matcher import FeatureNumbers
+
+    numbered = {"client": 0, "end": 1, "contract": 2, "client|end": 3, "contract|end": 4, "@jss": 5, "!paid": 6,
+                "@jss|client": 7}
+    asked = [*numbered, "end|client", "client|contract", "client|refund", "refund", "refund|zzz", "", "|", "client|"]
+    for compact_from in (0, 1_000):
+        numbers = FeatureNumbers(numbered, compact_from)
+        assert numbers.known(asked) == [*numbered.values(), None, None, None, None, None, None, None, None]
+        assert numbers.known([]) == []
