@@ -233,8 +233,9 @@ def started_rss(directory: Path, cache: Path) -> float:
     that the allocator keeps."""
     from bot.service import build_snapshot
 
-    build_snapshot(directory, cache_dir=cache).responder.respond("will ending a contract hurt my job success score?")
-    return rss_mb()
+    snapshot = build_snapshot(directory, cache_dir=cache)
+    snapshot.responder.respond("will ending a contract hurt my job success score?")
+    return rss_mb()  # with the snapshot still alive
 
 
 def console_rss() -> float:

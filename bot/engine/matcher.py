@@ -93,66 +93,54 @@ class Matcher:
         # (400,000 features) a dict of IDFs and a set of selective features cost 90 MB; the arrays, 4 MB.
         # This dict of every feature is needed while building only: FeatureNumbers keeps it compactly.
         feature_number: dict[str, int] = {}
-        label_df = array("q")
-        for bags in bags_per_label:
-            used: set[int] = set()
+        # Each example's features as numbers, example after example, in bag order: the postings to come.
+        posting_features, example_ends, example_label = array("q"), array("q"), array("i")
+        for index, bags in enumerate(bags_per_label):
             for bag in bags:
-                for feature in bag:
-                    number = feature_number.setdefault(feature, len(feature_number))
-                    if number == len(label_df):
-                        label_df.append(0)
-                    used.add(number)
-            for number in used:
-                label_df[number] += 1
-        count = len(self.labels)
-        self._idf = array("d", (math.log(1.0 + count / df) for df in label_df))
+                posting_features.extend([feature_number.setdefault(f, len(feature_number)) for f in bag])
+                example_ends.append(len(posting_features))
+                example_label.append(index)
+        width, count = len(feature_number), len(self.labels)
+        self.example_label = example_label
+        features_of = np.frombuffer(posting_features, dtype=np.int64)
+        example_of = np.repeat(np.arange(len(example_label)), np.diff(np.frombuffer(example_ends, dtype=np.int64), prepend=0))
+        # Each (label, feature) pair once, where it first occurs and in how many of the label's examples.
+        pairs, first_at, pair_examples = np.unique(
+            np.frombuffer(example_label, dtype=np.int32)[example_of].astype(np.int64) * width + features_of,
+            return_index=True, return_counts=True,
+        )
+        label_df = np.bincount(pairs % width, minlength=width).tolist()
+        self._idf = array("d", (math.log(1.0 + count / df) for df in label_df))  # math.log: bit for bit as ever
         # A word no label uses is as telling as the rarest known one: it is what pulls coverage down.
         self.unknown_idf = math.log(1.0 + count / 0.5)
         cut = max(SELECTIVE_MIN, int(SELECTIVE_SHARE * count))
         self._selective = bytes(df <= cut for df in label_df)
+        idf = np.frombuffer(self._idf, dtype=np.float64)
         # Both indexes hold weights already divided by their vector's norm, so a dot product is a cosine
-        # up to the query's own norm.
-        self.example_label = array("i")
-        # Both indexes are kept compressed (CSR): an array of label (or example) numbers and one of weights,
-        # grouped by feature, and where each feature's run ends. At 10,000 topics that is 2 million postings:
-        # as Python tuples they took 350 MB and much of the load time, as arrays 30 MB. Every feature of a
-        # centroid is a feature of one of its examples, so one numbering of features serves both.
-        idf = self._idf
-        # Typed arrays while building: 8 bytes a posting instead of a Python object each.
-        posting_features, posting_examples, posting_weights = array("q"), array("q"), array("d")
-        centroid_features, centroid_labels, centroid_weights = array("q"), array("i"), array("d")
-        for index, bags in enumerate(bags_per_label):
-            share: Counter[str] = Counter()
-            for bag in bags:
-                share.update(bag.keys())
-            centroid = _unit({f: (n / len(bags)) * idf[feature_number[f]] for f, n in share.items()})
-            for bag in bags:
-                example = len(self.example_label)
-                self.example_label.append(index)
-                for feature, weight in _unit({f: idf[feature_number[f]] for f in bag}).items():
-                    posting_features.append(feature_number[feature])
-                    posting_examples.append(example)
-                    posting_weights.append(weight)
-            for feature, weight in centroid.items():
-                centroid_features.append(feature_number[feature])
-                centroid_labels.append(index)
-                centroid_weights.append(weight)
+        # up to the query's own norm; `_unit_rows` sums each norm in the order the features were met.
+        # Both are kept compressed (CSR): an array of example (or label) numbers and one of weights, grouped
+        # by feature, and where each feature's run ends. At 10,000 topics that is 2 million postings: as
+        # Python tuples they took 350 MB and much of the load time, as arrays 30 MB, built with numpy.
+        example_weights = _unit_rows(idf[features_of], example_of, len(example_label))
         # A stable sort by feature keeps each feature's postings in example order: the order they are summed in.
-        features_of = np.frombuffer(posting_features, dtype=np.int64)
         order = np.argsort(features_of, kind="stable")
-        self._posting_examples = np.frombuffer(posting_examples, dtype=np.int64)[order]  # numpy indexes by int64
-        self._posting_weights = np.frombuffer(posting_weights, dtype=np.float64)[order]
-        ends = np.cumsum(np.bincount(features_of, minlength=len(feature_number)))
+        self._posting_examples = example_of[order]  # int64: numpy indexes by it without a cast
+        self._posting_weights = example_weights[order]
         # Where each feature's run of postings ends (and the one before it, starts): `array`, not numpy,
         # since it is read one number at a time while scoring.
+        self._run_ends = array("q", np.cumsum(np.bincount(features_of, minlength=width)).tolist())
         self._numbers = FeatureNumbers(feature_number, COMPACT_FROM)
-        self._run_ends = array("q", ends.tolist())
-        by_feature = np.argsort(np.frombuffer(centroid_features, dtype=np.int64), kind="stable")
-        self._centroid_labels = array("i", np.frombuffer(centroid_labels, dtype=np.int32)[by_feature].tolist())
-        self._centroid_weights = array("d", np.frombuffer(centroid_weights, dtype=np.float64)[by_feature].tolist())
-        self._centroid_run_ends = array(
-            "q", np.cumsum(np.bincount(np.frombuffer(centroid_features, dtype=np.int64), minlength=len(feature_number))).tolist(),
-        )
+        # A label's centroid: each feature its examples use, in the order first met, weighted by the share of
+        # its examples that use it.
+        met = np.argsort(first_at, kind="stable")
+        centroid_label, centroid_feature = np.divmod(pairs[met], width)
+        examples_per_label = np.bincount(example_label, minlength=count)
+        share = pair_examples[met] / examples_per_label[centroid_label]
+        centroid_weights = _unit_rows(share * idf[centroid_feature], centroid_label, count)
+        by_feature = np.argsort(centroid_feature, kind="stable")
+        self._centroid_labels = array("i", centroid_label[by_feature].tolist())
+        self._centroid_weights = array("d", centroid_weights[by_feature].tolist())
+        self._centroid_run_ends = array("q", np.cumsum(np.bincount(centroid_feature, minlength=width)).tolist())
         # Small knowledge (up to DENSE_EXAMPLES examples) keeps each feature's postings ready to use as well:
         # a few MB, and no slicing per question on the hot path. Its example dots are summed into one array
         # with numpy, feature by feature: the same sums in the same order, only not one by one. Beyond that,
@@ -342,6 +330,11 @@ def _span(ends: array, number: int) -> tuple[int, int]:
     return (ends[number - 1] if number else 0), ends[number]
 
 
-def _unit(weights: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {f: w / norm for f, w in weights.items()}
+def _unit_rows(weights: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
+    """`weights` divided by the norm of their row. Each norm is summed one weight after another, in order
+    (np.add.at does not reorder), as Python's sum did: the same floats to the last bit, so the same answers."""
+    squares = np.zeros(count)
+    np.add.at(squares, rows, weights * weights)
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    return weights / norms[rows]
