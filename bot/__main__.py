@@ -94,6 +94,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--child-size", help=argparse.SUPPRESS)
     bench.add_argument("--child-console", action="store_true", help=argparse.SUPPRESS)
     bench.add_argument("--child-started", nargs=2, help=argparse.SUPPRESS)
+    bench.add_argument("--child-answer", nargs=5, help=argparse.SUPPRESS)
+    bench.add_argument("--instructions", type=int, metavar="TOPICS", nargs="?", const=100,
+                       help="instead, count instructions per answer with valgrind at TOPICS synthetic topics (default 100)")
     bench.set_defaults(handler=run_bench)
 
     sync = commands.add_parser("sync", parents=[common], help="register the slash commands with Discord")

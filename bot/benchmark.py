@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import platform
 import random
 import re
@@ -123,8 +124,6 @@ def tokens(text: str) -> list[str]:
 
 def measure(size: int | None, repeat: int) -> dict[str, Any]:
     """One child's work: load a knowledge base, answer its questions with both matchers, report figures."""
-    from rank_bm25 import BM25Okapi
-
     from bot.service import build_snapshot
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,12 +155,7 @@ def measure(size: int | None, repeat: int) -> dict[str, Any]:
     hits = sum(1 for q, topic in labelled if (best := responder.rank(q).best) is not None and best.id == topic)
 
     topic_ids = list(snapshot.kb.topics)
-    bm25 = BM25Okapi([tokens(" ".join((t.title, *t.examples))) for t in snapshot.kb.topics.values()])
-
-    def bm25_best(question: str) -> str:
-        scores = bm25.get_scores(tokens(question))
-        return topic_ids[max(range(len(scores)), key=scores.__getitem__)]
-
+    bm25_best = _bm25okapi_best(snapshot, topic_ids)
     theirs = timings(bm25_best, questions, repeat)
     bm25_hits = sum(1 for q, topic in labelled if bm25_best(q) == topic)
     fast_best = _bm25s_best(snapshot, topic_ids)
@@ -183,6 +177,19 @@ def measure(size: int | None, repeat: int) -> dict[str, Any]:
     if size is None:
         result["checkup_step"] = measure_checkup()
     return result
+
+
+def _bm25okapi_best(snapshot, topic_ids: list[str]):  # noqa: ANN001, ANN202 - a bench helper
+    """rank_bm25's BM25Okapi: plain Python and numpy, our first baseline."""
+    from rank_bm25 import BM25Okapi
+
+    bm25 = BM25Okapi([tokens(" ".join((t.title, *t.examples))) for t in snapshot.kb.topics.values()])
+
+    def best(question: str) -> str:
+        scores = bm25.get_scores(tokens(question))
+        return topic_ids[max(range(len(scores)), key=scores.__getitem__)]
+
+    return best
 
 
 def _bm25s_best(snapshot, topic_ids: list[str]):  # noqa: ANN001, ANN202 - a bench helper
@@ -225,6 +232,77 @@ def measure_checkup(steps: int = 300) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         samples = asyncio.run(run(tmp))
     return {k: v for k, v in summary(samples).items() if k != "qps"}
+
+
+# Instruction counts --------------------------------------------------------------------------------
+
+#: How many answers each counted run gives (going round the synthetic questions, one per topic): enough
+#: that the few hundred thousand instructions by which two runs of the same work differ do not matter.
+COUNTED_QUESTIONS = 1_000
+METHODS = ("ours", "BM25Okapi", "bm25s")
+
+
+def count_instructions(size: int, questions: int = COUNTED_QUESTIONS) -> dict[str, Any]:
+    """Instructions per answer, counted by valgrind's callgrind: the same count on every run, however busy
+    the machine, where timings here vary by a third. Each method runs twice in a process of its own, once
+    answering no question and once `questions` of them; the difference, divided, is what one answer costs,
+    with the interpreter's start, imports and loading left out."""
+    from bot.service import build_snapshot
+
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        directory = Path(tmp) / "knowledge"
+        directory.mkdir()
+        write_synthetic(directory, size)
+        build_snapshot(directory, cache_dir=Path(cache))  # every counted run starts from this cache
+        per_answer = {}
+        for method in METHODS:
+            counts = [
+                _callgrind(["--child-answer", method, str(size), str(directory), cache, str(n)], Path(tmp))
+                for n in (0, questions)
+            ]
+            per_answer[method] = round((counts[1] - counts[0]) / questions)
+    return {"topics": size, "questions": questions, "instructions_per_answer": per_answer}
+
+
+def _callgrind(args: list[str], scratch: Path) -> int:
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch / 'callgrind.out'}",
+               sys.executable, "-m", "bot", "bench", *args]
+    # The same count on every run: one hash seed (dict and set orders, and so the work done, are the same),
+    # and OpenBLAS (under numpy) without its thread pool, whose start spins for a varying while.
+    quiet = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, **quiet})
+    collected = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+    if collected is None:
+        raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")
+    return int(collected.group(1))
+
+
+def answer_questions(method: str, size: int, directory: Path, cache: Path, count: int) -> None:
+    """A counted run: load from the cache, set the method up, give `count` answers."""
+    from bot.service import build_snapshot
+
+    snapshot = build_snapshot(directory, cache_dir=cache)
+    topic_ids = list(snapshot.kb.topics)
+    answer = {
+        "ours": lambda: snapshot.responder.respond,
+        "BM25Okapi": lambda: _bm25okapi_best(snapshot, topic_ids),
+        "bm25s": lambda: _bm25s_best(snapshot, topic_ids),
+    }[method]()
+    _, labelled = synthetic(size)
+    for n in range(count):
+        answer(labelled[n % len(labelled)][0])
+
+
+def instructions_markdown(counted: dict[str, Any]) -> str:
+    per_answer = counted["instructions_per_answer"]
+    ours = per_answer["ours"]
+    return "\n".join([
+        f"Instructions per answer at {counted['topics']:,} synthetic topics (callgrind, {counted['questions']} questions):",
+        "",
+        "| method | instructions per answer | against ours |",
+        "|---|---:|---:|",
+        *(f"| {method} | {n:,} | {n / ours:.2f}× |" for method, n in per_answer.items()),
+    ]) + "\n"
 
 
 def started_rss(directory: Path, cache: Path) -> float:
@@ -338,6 +416,14 @@ def chart(report: dict[str, Any], path: Path) -> None:
 def main(args) -> int:  # noqa: ANN001 - argparse namespace
     if args.child_console:
         print(json.dumps({"rss_mb": console_rss()}))
+        return 0
+    if args.child_answer:
+        method, size, directory, cache, count = args.child_answer
+        answer_questions(method, int(size), Path(directory), Path(cache), int(count))
+        return 0
+    if args.instructions:
+        counted = count_instructions(args.instructions)
+        print(instructions_markdown(counted))
         return 0
     if args.child_started:
         directory, cache = args.child_started

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.benchmark import synthetic
 from tests.conftest import ROOT
 
@@ -31,3 +33,25 @@ def test_quick_benchmark_reports_both_matchers(tmp_path: Path) -> None:
     assert report["results"][0]["checkup_step"]["median_us"] > 0 and report["console_rss_mb"] > 0
     assert (tmp_path / "latency.png").stat().st_size > 1000
     assert "| shipped |" in (tmp_path / "results.md").read_text()
+
+
+def test_every_counted_method_answers_from_the_cache(tmp_path: Path) -> None:
+    from bot.benchmark import METHODS, answer_questions, write_synthetic
+    from bot.service import build_snapshot
+
+    write_synthetic(tmp_path, 10)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    build_snapshot(tmp_path, cache_dir=cache)
+    for method in METHODS:
+        answer_questions(method, 10, tmp_path, cache, 25)  # round the 10 questions and on
+    assert len(list(cache.glob("*.pickle"))) == 1  # every run read the one snapshot back
+
+
+@pytest.mark.slow
+def test_instruction_counts_are_positive_and_repeatable() -> None:
+    from bot.benchmark import count_instructions
+
+    first, second = (count_instructions(10, questions=300)["instructions_per_answer"] for _ in range(2))
+    assert all(n > 0 for n in first.values())
+    assert all(abs(first[m] - second[m]) <= 0.005 * first[m] for m in first)  # counts, not timings
