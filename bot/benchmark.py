@@ -243,7 +243,7 @@ METHODS = ("ours", "BM25Okapi", "bm25s")
 
 
 def count_instructions(size: int, questions: int = COUNTED_QUESTIONS) -> dict[str, Any]:
-    """Instructions per answer, counted by valgrind's callgrind: the same count on every run, however busy
+    """Instructions per answer, counted by valgrind's callgrind: the same count to half a percent, however busy
     the machine, where timings here vary by a third. Each method runs twice in a process of its own, once
     answering no question and once `questions` of them; the difference, divided, is what one answer costs,
     with the interpreter's start, imports and loading left out."""
@@ -267,7 +267,7 @@ def count_instructions(size: int, questions: int = COUNTED_QUESTIONS) -> dict[st
 def _callgrind(args: list[str], scratch: Path) -> int:
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch / 'callgrind.out'}",
                sys.executable, "-m", "bot", "bench", *args]
-    # The same count on every run: one hash seed (dict and set orders, and so the work done, are the same),
+    # Counts that repeat: one hash seed (dict and set orders, and so the work done, are the same),
     # and OpenBLAS (under numpy) without its thread pool, whose start spins for a varying while.
     quiet = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, **quiet})
