@@ -53,6 +53,16 @@ class Label:
     examples: tuple[str, ...]
 
 
+class Query(NamedTuple):
+    """A question as the matcher scores it."""
+
+    #: (feature, its number, its weight) for each feature some label knows.
+    weighted: list[tuple[str, int, float]]
+    terms: list[str]
+    features: frozenset[str]
+    coverage: float
+
+
 class Scored(NamedTuple):
     id: str
     kind: Kind
@@ -67,6 +77,8 @@ class Ranking:
     confidence: float
     coverage: float
     terms: tuple[str, ...]
+    #: The question's features (terms and neighbouring pairs), unweighted: what the classifier reads.
+    features: frozenset[str]
 
     @property
     def best(self) -> Scored | None:
@@ -173,12 +185,12 @@ class Matcher:
         self.__dict__.update(state)
         self._make_ready()
 
-    def query_vector(self, text: str) -> tuple[list[tuple[str, int, float]], list[str], float]:
-        """The question's known features with their numbers and weights, its terms, and its coverage."""
+    def query_vector(self, text: str) -> Query:
         parts = sentences(text) or [text]
         per_sentence = [self.analyzer.terms(part) for part in parts]
         terms = [t for part in per_sentence for t in part]
         bag = features(terms)
+        described = frozenset(bag)
         asked = [t for part, part_terms in zip(parts, per_sentence) if is_question(part) for t in part_terms]
         coverage = self._coverage(terms)
         if asked and len(asked) < len(terms):
@@ -192,7 +204,7 @@ class Matcher:
             (f, number, (1.0 + math.log(n)) * idf[number])
             for (f, n), number in zip(bag.items(), self._numbers.known(list(bag))) if number is not None
         ]
-        return weighted, terms, coverage
+        return Query(weighted, terms, described, coverage)
 
     def _coverage(self, terms: list[str]) -> float:
         """The IDF-weighted share of `terms` that some label uses."""
@@ -202,9 +214,9 @@ class Matcher:
         return known / total if total else 0.0
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
-        weighted, terms, coverage = self.query_vector(text)
+        weighted, terms, described, coverage = self.query_vector(text)
         if not weighted:
-            return Ranking((), 0.0, 0.0, tuple(terms))
+            return Ranking((), 0.0, 0.0, tuple(terms), described)
         norm = math.sqrt(sum(w * w for _, _, w in weighted))
         # The hot loop of the whole bot: locals on purpose.
         centroid_dots: defaultdict[int, float] = defaultdict(float)
@@ -225,7 +237,7 @@ class Matcher:
             ),
             key=lambda s: -s.score,
         )[:limit]
-        return Ranking(tuple(scored), self._confidence(scored), coverage, tuple(terms))
+        return Ranking(tuple(scored), self._confidence(scored), coverage, tuple(terms), described)
 
     def _closest_examples(self, scoring: list[tuple[int, float]]) -> Sequence[float] | defaultdict[int, float]:
         """For each label, the dot product with its closest example (0 when no example shares a feature).
@@ -265,7 +277,7 @@ class Matcher:
 
     def explain(self, text: str, label_id: str) -> tuple[tuple[str, float], ...]:
         """The features that tied `text` to a label, strongest first: how a moderator debugs a wrong match."""
-        weighted, _, _ = self.query_vector(text)
+        weighted = self.query_vector(text).weighted
         index = self._index_of[label_id]
         # Read from the postings: a slow scan, but only for a moderator's question, and no second copy of
         # every centroid kept for it.

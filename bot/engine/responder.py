@@ -25,7 +25,7 @@ from bot.engine.interview import InterviewEngine
 from bot.engine.language import looks_english
 from bot.engine.matcher import Label, Matcher, Ranking, example_bags
 from bot.engine.situation import Fact, SituationReader
-from bot.engine.text import Analyzer, features, is_question, sentences
+from bot.engine.text import Analyzer, is_question, sentences
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.schema import KnowledgeError, Problem
 
@@ -156,7 +156,7 @@ class Responder:
             return 0.0
         if self.classifier is None:
             return round(ranking.confidence, 3)
-        return round(self.classifier.probability(features(list(ranking.terms)), best.id), 3)
+        return round(self.classifier.probability(ranking.features, best.id), 3)
 
     def read_situation(self, text: str, interview_id: str) -> tuple[Fact, ...]:
         """The checkup facts `text` states plainly, in question order: what a checkup started from it pre-fills."""
