@@ -36,7 +36,7 @@ from bot.knowledge.learned import remove_entries, render
 from bot.knowledge.model import Learned, Where
 from bot.knowledge.schema import Problem
 from bot.storage import AskedQuestion, InterviewSession, Storage
-from bot.storage.database import KNOWLEDGE_RELOADED, TAUGHT_CHANGED
+from bot.storage.database import KNOWLEDGE_RELOADED, TAUGHT_CHANGED, taught_signature
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ class Service:
             self._taught[guild_id] = tuple(
                 Learned(r.topic_id, r.phrasing, r.taught_by, r.taught_at, Where(f"server {guild_id}", r.id, 0)) for r in rows
             )
-            self._signatures[guild_id] = (len(rows), sum(r.id for r in rows)) if rows else None
+            self._signatures[guild_id] = taught_signature(rows)
         return self._taught[guild_id]
 
     # Questions --------------------------------------------------------------------------------------
@@ -368,6 +368,10 @@ class Service:
             raise CheckupError("This checkup no longer exists. Start a new one with /checkup.")
         if session.user_id != user_id:
             raise CheckupError("This checkup belongs to someone else. Start your own with /checkup.")
+        return self._state(session)
+
+    def _state(self, session: InterviewSession) -> Checkup:
+        """Where a session stands, by the current knowledge's interview."""
         try:
             return Checkup(session, self._engine(session.interview_id).step(session.asked))
         except InterviewError:
@@ -392,7 +396,11 @@ class Service:
         The session this process last wrote is kept in memory, so a click costs one database hop (the
         UPDATE), not two; the UPDATE only applies at the version it read, so a session another process moved
         on in the meantime is refused and shown as it really stands."""
-        current = self._remembered(session_id, user_id, version) or await self.checkup(session_id, user_id)
+        remembered = self._open.get(session_id)
+        if remembered is not None and remembered.user_id == user_id and remembered.version == version:
+            current = self._state(remembered)
+        else:
+            current = await self.checkup(session_id, user_id)
         if current.session.status != "open" or current.step.finished:
             raise CheckupError("This checkup is already finished.", current)
         if current.session.version != version:
@@ -412,16 +420,6 @@ class Service:
             self._open[session.id] = session
             while len(self._open) > OPEN_SESSIONS_KEPT:
                 self._open.popitem(last=False)
-
-    def _remembered(self, session_id: str, user_id: str, version: int) -> Checkup | None:
-        session = self._open.get(session_id)
-        if session is None or session.user_id != user_id or session.version != version:
-            return None
-        engine = self.knowledge.current.interviews.get(session.interview_id)
-        try:
-            return Checkup(session, engine.step(session.asked)) if engine else None
-        except InterviewError:
-            return None
 
     # Moderation -------------------------------------------------------------------------------------
 
@@ -473,6 +471,11 @@ class Service:
         self._forget_taught(guild_id)
         await self.storage.notify(TAUGHT_CHANGED, "" if guild_id is None else str(guild_id))
 
+    async def _audit_taught(self, actor: str, guild_id: int, what: str) -> None:
+        """A line in the knowledge audit. No digest: the shared knowledge did not change, and other processes
+        follow only what did."""
+        await self.storage.record_reload(actor=actor, ok=True, digest=None, detail=f"server {guild_id}: {what}")
+
     def _forget_taught(self, guild_id: int | None) -> None:
         if guild_id is None:
             self._taught.clear()
@@ -503,10 +506,7 @@ class Service:
                 await self._taught_changed(guild_id)
             after = await self.snapshot(guild_id)
             if added:
-                # No digest: the shared knowledge did not change, and other processes follow only what did.
-                await self.storage.record_reload(
-                    actor=actor, ok=True, digest=None, detail=f"server {guild_id}: taught {phrasing!r} -> {topic_id}",
-                )
+                await self._audit_taught(actor, guild_id, f"taught {phrasing!r} -> {topic_id}")
         answer = after.responder.respond(phrasing)
         answered = answer.answered and answer.topic is not None and answer.topic.id == topic_id
         dismissed = await self._dismiss_like(phrasing, guild_id)
@@ -517,9 +517,7 @@ class Service:
             removed = await self.storage.untaught(guild_id, [phrasing])
             if removed:
                 await self._taught_changed(guild_id)
-                await self.storage.record_reload(
-                    actor=actor, ok=True, digest=None, detail=f"server {guild_id}: forgot {' '.join(phrasing.split())!r}",
-                )
+                await self._audit_taught(actor, guild_id, f"forgot {' '.join(phrasing.split())!r}")
         return removed
 
     async def gap_question(self, question_id: int, guild_id: int) -> AskedQuestion | None:

@@ -251,10 +251,8 @@ class Storage:
         folded = [fold(p) for p in phrasings]
         return await self._write(f"DELETE FROM taught WHERE guild_id = ? AND folded IN ({_marks(folded)})", (guild_id, *folded))
 
-
     async def taught_signatures(self) -> dict[int, tuple[int, int]]:
-        """Per server with taught phrasings, (how many, sum of their ids): any teaching or forgetting changes
-        it, since a row's id is never reused. Cheap enough to poll."""
+        """Per server with taught phrasings, its `taught_signature`, summed by the database. Cheap enough to poll."""
         rows = await self._rows("SELECT guild_id, COUNT(*), SUM(id) FROM taught GROUP BY guild_id")
         return {guild_id: (count, int(total)) for guild_id, count, total in rows}
 
@@ -360,6 +358,12 @@ class Storage:
     async def reloads(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = await self._rows("SELECT at, actor, ok, digest, detail FROM reloads ORDER BY id DESC LIMIT ?", (limit,))
         return [{"at": a, "actor": b, "ok": bool(c), "digest": d, "detail": e} for a, b, c, d, e in rows]
+
+
+def taught_signature(phrasings: Sequence[TaughtPhrasing]) -> tuple[int, int] | None:
+    """How many phrasings a server has and the sum of their ids (None for none): any teaching or forgetting
+    changes it, since a row's id is never reused. `Storage.taught_signatures` computes the same in SQL."""
+    return (len(phrasings), sum(p.id for p in phrasings)) if phrasings else None
 
 
 def _marks(values: Sequence[Any]) -> str:
