@@ -380,11 +380,7 @@ def run_kb_merge(args: argparse.Namespace, settings: Settings) -> int:
         source = "learned.yaml is merged and removed"
     else:
         async def from_server(service: Service) -> dict[str, int]:
-            taught = await service.taught(args.server)
-            done = merge_learned(directory, taught)
-            kept = {e.topic for e in taught} & set(service.knowledge.current.kb.topics)
-            await service.storage.untaught(args.server, [e.phrasing for e in taught if e.topic in kept])
-            return done
+            return await service.merge_taught(args.server)
 
         merged = open_service(dataclasses.replace(settings, knowledge_dir=directory), from_server)
         source = f"server {args.server}'s phrasings are merged (every server now has them) and removed from the database"

@@ -32,7 +32,7 @@ from bot.impact import Impact, compare, labelled_questions
 from bot import snapshots
 from bot.knowledge import KnowledgeBase, KnowledgeError
 from bot.knowledge.loader import build_knowledge, read_knowledge
-from bot.knowledge.learned import remove_entries, render
+from bot.knowledge.learned import merge_learned, remove_entries, render
 from bot.knowledge.model import Learned, Where
 from bot.knowledge.schema import Problem
 from bot.storage import AskedQuestion, InterviewSession, Storage
@@ -538,6 +538,18 @@ class Service:
         groups = group_similar([(ANCHOR, text), *((q.id, q.text) for q in rows)], self.knowledge.current.responder.analyzer.terms)
         group = next(g for g in groups if ANCHOR in g.ids)
         return await self.storage.dismiss_questions([i for i in group.ids if i != ANCHOR])
+
+    async def merge_taught(self, guild_id: int) -> dict[str, int]:
+        """Fold a server's taught phrasings into the shared topic files (the owners' step, after review) and take
+        them off that server's list: once the files are reloaded every server has them. A phrasing whose topic
+        the files no longer have stays taught. Counts per file, as `merge_learned` gives them."""
+        async with self._teaching:
+            taught = await self.taught(guild_id)
+            merged = await asyncio.to_thread(merge_learned, self.knowledge.directory, taught)
+            topics = self.knowledge.current.kb.topics
+            if await self.storage.untaught(guild_id, [e.phrasing for e in taught if e.topic in topics]):
+                await self._taught_changed(guild_id)
+        return merged
 
     async def export_taught(self, guild_id: int) -> tuple[int, str]:
         """A server's taught phrasings as a learned.yaml, for its moderators to review (and its owners to merge)."""

@@ -107,6 +107,19 @@ async def test_teaching_a_phrasing_twice_is_audited_once(service: Service) -> No
     assert [r["ok"] for r in await service.storage.reloads()] == [True]
 
 
+async def test_merging_a_servers_phrasings_moves_them_into_the_files_and_off_its_list(service: Service) -> None:
+    phrasing = "escrow after the end, who gets it"
+    await service.teach(phrasing, "escrow-on-end", guild_id=1, actor="mod", moderator_id="9")
+    assert [e.phrasing for e in await service.taught(1)] == [phrasing]
+
+    merged = await service.merge_taught(1)
+
+    assert sum(merged.values()) == 1
+    assert await service.taught(1) == ()  # this process's own copy is dropped too, not only the database's
+    assert (await service.reload("owner")).ok
+    assert phrasing in service.knowledge.current.kb.topics["escrow-on-end"].examples
+
+
 async def test_a_servers_snapshot_is_built_once_and_rebuilt_when_the_shared_knowledge_changes(service: Service) -> None:
     await service.teach("escrow after the end, who gets it", "escrow-on-end", guild_id=1, actor="mod", moderator_id="9")
     mine = await service.snapshot(1)
