@@ -8,7 +8,6 @@ newest few are kept.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from bot.engine.classifier import Classifier, from_arrays, to_arrays, train, training_key
 from bot.engine.responder import Trainer
+from bot.files import keep_newest, replace_atomically
 
 #: Classifier fits kept on disk, the newest first; older ones are removed.
 CACHED_FITS = 8
@@ -36,12 +36,8 @@ def cached_trainer(cache_dir: Path) -> Trainer:
         if classifier is not None:
             try:
                 cache_dir.mkdir(parents=True, exist_ok=True)
-                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                with open(temporary, "wb") as handle:
-                    np.savez(handle, **to_arrays(classifier))
-                os.replace(temporary, path)
-                for old in sorted(cache_dir.glob("classifier-*.npz"), key=lambda p: -p.stat().st_mtime)[CACHED_FITS:]:
-                    old.unlink(missing_ok=True)
+                replace_atomically(path, lambda handle: np.savez(handle, **to_arrays(classifier)))
+                keep_newest(cache_dir, "classifier-*.npz", CACHED_FITS)
             except OSError:
                 pass  # a cache that cannot be written only costs time
         return classifier

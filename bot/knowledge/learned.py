@@ -10,13 +10,13 @@ as the moderators left them (which is why no round-trip YAML library is needed).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
+from bot.files import replace_atomically
 from bot.knowledge.loader import YAML_LOADER, KnowledgeError, load_knowledge
 from bot.knowledge.model import Learned, fold
 
@@ -56,9 +56,7 @@ def write_entries(directory: Path, entries: list[dict[str, Any]]) -> None:
         path.unlink(missing_ok=True)
         return
     text = _document(entries)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    replace_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def remove_entries(directory: Path, phrasing: str) -> int:
