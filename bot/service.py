@@ -12,9 +12,9 @@ import ctypes
 import gc
 import logging
 import threading
-from contextlib import contextmanager
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
