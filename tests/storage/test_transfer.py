@@ -21,6 +21,23 @@ OTHER = 987_654_321_098_765_432
 GAP_DECLINES = ("too-vague",)
 
 
+@pytest.fixture
+async def target(postgres_server):
+    """A Storage on a new, empty PostgreSQL database, closed after the test."""
+    store = await Storage.open(await postgres_server.fresh_database())
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def closing():
+    """`closing(store)`: close that Storage after the test, whatever happens in it."""
+    stores: list[Storage] = []
+    yield stores.append
+    for store in stores:
+        await store.close()
+
+
 async def filled(path: Path) -> tuple[Storage, dict[str, object]]:
     """A SQLite storage with rows in every table, written through the methods the bot uses; and the ids."""
     store = await Storage.open(path)
@@ -87,72 +104,60 @@ async def test_every_table_of_the_schema_is_copied(tmp_path: Path) -> None:
     assert tables == set(TABLES)
 
 
-async def test_the_copy_answers_the_same_and_keeps_the_ids(tmp_path: Path, postgres_server) -> None:
+async def test_the_copy_answers_the_same_and_keeps_the_ids(tmp_path: Path, target: Storage, closing) -> None:
     source, ids = await filled(tmp_path / "bot.sqlite3")
-    target = await Storage.open(await postgres_server.fresh_database())
-    try:
-        counts = await copy_database(source, target)
-        assert counts == {"guild_config": 1, "help_channels": 2, "questions": 3, "feedback": 2, "interviews": 2,
-                          "reloads": 2, "taught": 2}
-        assert counts == await rows(source) == await rows(target)
-        before, after = await answers(source, ids), await answers(target, ids)
-        assert after == before
-        assert [q.id for q in after["questions"]] == ids["questions"] == [1, 3, 4]  # the gap is kept
-        assert after["questions"][0].helpful is False and after["mod role"] == OTHER + 2
-        assert after["unanswered"] and after["taught"][1].member_id == "u3"
+    closing(source)
+    counts = await copy_database(source, target)
+    assert counts == {"guild_config": 1, "help_channels": 2, "questions": 3, "feedback": 2, "interviews": 2,
+                      "reloads": 2, "taught": 2}
+    assert counts == await rows(source) == await rows(target)
+    before, after = await answers(source, ids), await answers(target, ids)
+    assert after == before
+    assert [q.id for q in after["questions"]] == ids["questions"] == [1, 3, 4]  # the gap is kept
+    assert after["questions"][0].helpful is False and after["mod role"] == OTHER + 2
+    assert after["unanswered"] and after["taught"][1].member_id == "u3"
 
-        # New rows are numbered after the copied ones, and a checkup carries on where it was.
-        new = await target.record_question(user_id="u6", text="new?", kind="answer", topic_id="jss-basics",
-                                           confidence=0.9, knowledge="digest1", via="discord")
-        assert new > max(ids["questions"])
-        await target.record_reload(actor="mod#2", ok=True, digest="def456", detail="reloaded")
-        assert await target.last_reload_digest() == "def456"
-        await target.teach(GUILD, "jss-basics", "a new phrasing", taught_by="Mod", moderator_id="m1")
-        taught = await target.taught(GUILD)
-        assert taught[-1].id > max(t.id for t in before["taught"])
-        moved = await target.save_step(after["open checkup"], (("payments", "none"), ("contracts", "one")),
-                                       finished=False, outcome=None)
-        assert moved is not None and moved.version == after["open checkup"].version + 1
-        assert await target.record_feedback(ids["questions"][1], "u7", True)
-    finally:
-        await source.close()
-        await target.close()
+    # New rows are numbered after the copied ones, and a checkup carries on where it was.
+    new = await target.record_question(user_id="u6", text="new?", kind="answer", topic_id="jss-basics",
+                                       confidence=0.9, knowledge="digest1", via="discord")
+    assert new > max(ids["questions"])
+    await target.record_reload(actor="mod#2", ok=True, digest="def456", detail="reloaded")
+    assert await target.last_reload_digest() == "def456"
+    await target.teach(GUILD, "jss-basics", "a new phrasing", taught_by="Mod", moderator_id="m1")
+    taught = await target.taught(GUILD)
+    assert taught[-1].id > max(t.id for t in before["taught"])
+    moved = await target.save_step(after["open checkup"], (("payments", "none"), ("contracts", "one")),
+                                   finished=False, outcome=None)
+    assert moved is not None and moved.version == after["open checkup"].version + 1
+    assert await target.record_feedback(ids["questions"][1], "u7", True)
 
 
-async def test_an_empty_source_copies_nothing_and_numbering_starts_at_one(tmp_path: Path, postgres_server) -> None:
+async def test_an_empty_source_copies_nothing_and_numbering_starts_at_one(tmp_path: Path, target: Storage, closing) -> None:
     source = await Storage.open(tmp_path / "empty.sqlite3")
-    target = await Storage.open(await postgres_server.fresh_database())
-    try:
-        assert await copy_database(source, target) == dict.fromkeys(TABLES, 0)
-        assert await target.record_question(user_id="u", text="q", kind="answer", topic_id=None, confidence=0.1,
-                                            knowledge="d", via="cli") == 1
-    finally:
-        await source.close()
-        await target.close()
+    closing(source)
+    assert await copy_database(source, target) == dict.fromkeys(TABLES, 0)
+    assert await target.record_question(user_id="u", text="q", kind="answer", topic_id=None, confidence=0.1,
+                                        knowledge="d", via="cli") == 1
 
 
-async def test_a_target_holding_data_is_refused_and_left_unchanged(tmp_path: Path, postgres_server) -> None:
+async def test_a_target_holding_data_is_refused_and_left_unchanged(tmp_path: Path, target: Storage, closing) -> None:
     source, _ = await filled(tmp_path / "bot.sqlite3")
-    target = await Storage.open(await postgres_server.fresh_database())
-    try:
-        await target.set_mod_role(OTHER, 42)
-        live = await target.record_question(user_id="live", text="live data", kind="answer", topic_id=None,
-                                            confidence=0.5, knowledge="d", via="discord")
-        before = await rows(target)
-        with pytest.raises(TransferError, match="guild_config"):
-            await copy_database(source, target)
-        assert await rows(target) == before
-        assert (await target.question(live)).text == "live data" and await target.mod_role(OTHER) == 42
-        assert await target.help_channels(GUILD) == set()
-    finally:
-        await source.close()
-        await target.close()
+    closing(source)
+    await target.set_mod_role(OTHER, 42)
+    live = await target.record_question(user_id="live", text="live data", kind="answer", topic_id=None,
+                                        confidence=0.5, knowledge="d", via="discord")
+    before = await rows(target)
+    with pytest.raises(TransferError, match="guild_config"):
+        await copy_database(source, target)
+    assert await rows(target) == before
+    assert (await target.question(live)).text == "live data" and await target.mod_role(OTHER) == 42
+    assert await target.help_channels(GUILD) == set()
 
 
-async def test_a_source_changing_during_the_copy_rolls_it_back(tmp_path: Path, postgres_server) -> None:
+async def test_a_source_changing_during_the_copy_rolls_it_back(tmp_path: Path, target: Storage, closing) -> None:
     """The bot still running on the file while it is copied: the counts disagree, and nothing is kept."""
     source, _ = await filled(tmp_path / "bot.sqlite3")
-    target = await Storage.open(await postgres_server.fresh_database())
+    closing(source)
     opened = target.backend.transaction
 
     @asynccontextmanager
@@ -163,13 +168,9 @@ async def test_a_source_changing_during_the_copy_rolls_it_back(tmp_path: Path, p
             yield db
 
     target.backend.transaction = meanwhile
-    try:
-        with pytest.raises(TransferError, match="questions changed .* during the copy"):
-            await copy_database(source, target)
-        assert await rows(target) == dict.fromkeys(TABLES, 0)
-    finally:
-        await source.close()
-        await target.close()
+    with pytest.raises(TransferError, match="questions changed .* during the copy"):
+        await copy_database(source, target)
+    assert await rows(target) == dict.fromkeys(TABLES, 0)
 
 
 def cli(*args: str, database_path: Path) -> subprocess.CompletedProcess:
