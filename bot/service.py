@@ -64,17 +64,20 @@ class Snapshot:
 
 def build_snapshot(directory: Path | str, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:
     """Load, validate and index a knowledge folder; raises `KnowledgeError` listing every problem. With a
-    `cache_dir`, a snapshot already built from the same bytes (by the same code) is read back instead."""
+    `cache_dir`, a snapshot already built from the same bytes (by the same code) is read back instead.
+
+    A new build is handed out read back from its encoding too, never as built: built, its objects lie
+    scattered among the build's freed temporaries and keep their memory from the system (227 MB against
+    140 MB at 10,000 topics, for 0.7 s more on a cold build)."""
     with gc_paused():
         reading = read_knowledge(directory)
-        if cache_dir is None or reading.problems:
-            return index(build_knowledge(reading), thresholds, cache_dir)
-        name = snapshots.key(reading, thresholds)
-        snapshot = snapshots.stored(cache_dir, name)
-        if snapshot is None:
-            snapshot = index(build_knowledge(reading), thresholds, cache_dir)
-            snapshots.store(cache_dir, name, snapshot)
-        return snapshot
+        name = snapshots.key(reading, thresholds) if cache_dir is not None and not reading.problems else None
+        if name is not None and (snapshot := snapshots.stored(cache_dir, name)) is not None:
+            return snapshot
+        data = snapshots.encoded(index(build_knowledge(reading), thresholds, cache_dir))
+        if name is not None:
+            snapshots.store(cache_dir, name, data)
+        return snapshots.decoded(data)
 
 
 def index(kb: KnowledgeBase, thresholds: Thresholds = Thresholds(), cache_dir: Path | None = None) -> Snapshot:

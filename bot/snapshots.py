@@ -54,19 +54,26 @@ def key(reading: FolderReading, settings: object) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
+def encoded(snapshot: Snapshot) -> bytes:
+    return pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decoded(data: bytes) -> Snapshot:
+    return pickle.loads(data)
+
+
 def stored(cache_dir: Path, name: str) -> Snapshot | None:
     try:
-        with open(cache_dir / f"snapshot-{name}.pickle", "rb") as handle:
-            return pickle.load(handle)
+        return decoded((cache_dir / f"snapshot-{name}.pickle").read_bytes())
     except Exception:  # missing, damaged or from an incompatible library: build it again
         return None
 
 
-def store(cache_dir: Path, name: str, snapshot: Snapshot) -> None:
+def store(cache_dir: Path, name: str, data: bytes) -> None:
+    """Keep an encoded snapshot."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        replace_atomically(cache_dir / f"snapshot-{name}.pickle",
-                           lambda handle: pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL))
+        replace_atomically(cache_dir / f"snapshot-{name}.pickle", lambda handle: handle.write(data))
         keep_newest(cache_dir, "snapshot-*.pickle", KEPT)
     except OSError:
         pass  # a cache that cannot be written only costs time
