@@ -26,15 +26,17 @@ _OTHER = frozenset(
     "și este pentru nu".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+#: Letters past the Latin blocks (IPA, Greek, Cyrillic, Arabic, CJK...).
+_BEYOND_LATIN = re.compile("[\u0250-\U0010ffff]")
 #: Below this many letters a message says too little to judge ("ok", "JSS?").
 MIN_LETTERS = 12
 
 
 def looks_english(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
+    letters = "".join(filter(str.isalpha, text))  # one pass in C: a long post has thousands of characters
     if len(letters) < MIN_LETTERS:
         return True
-    latin = sum(1 for c in letters if c < "\u0250")
+    latin = len(letters) - len(_BEYOND_LATIN.findall(letters))
     if latin < len(letters) / 2:
         return False
     words = [w.lower() for w in _WORD.findall(text)]
