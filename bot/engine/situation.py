@@ -128,10 +128,13 @@ class SituationReader:
             if not states_something(clause):
                 continue
             terms = self.analyzer.stems(clause)
+            positions: dict[str, list[int]] = {}
+            for i, term in enumerate(terms):
+                positions.setdefault(term, []).append(i)
             used: set[int] = set()
-            candidates = sorted({p for term in set(terms) for p in self._by_first.get(term, ())})
+            candidates = sorted({p for term in positions for p in self._by_first.get(term, ())})
             for cue in (self.cues[p] for p in candidates):
-                at = _find(terms, cue.terms, used)
+                at = _find(terms, cue.terms, used, positions[cue.terms[0]])
                 if at is not None:
                     used.update(range(at, at + len(cue.terms)))
                     found.setdefault(cue.slot, {}).setdefault(cue.choice.value, clause)
@@ -139,10 +142,11 @@ class SituationReader:
         return tuple(Fact(q.slot, *settled[q.slot]) for q in self.interview.questions if q.slot in settled)
 
 
-def _find(terms: list[str], cue: tuple[str, ...], used: set[int]) -> int | None:
-    """Where `cue` occurs in `terms` side by side, not negated, and not inside a longer cue already read."""
+def _find(terms: list[str], cue: tuple[str, ...], used: set[int], starts: list[int]) -> int | None:
+    """Where `cue` occurs in `terms` side by side, not negated, and not inside a longer cue already read.
+    `starts` are where its first word is, in order: no other place can hold it."""
     width = len(cue)
-    for start in range(len(terms) - width + 1):
+    for start in starts:
         if tuple(terms[start : start + width]) != cue or used.intersection(range(start, start + width)):
             continue
         if cue[0] != NOT and NOT in terms[max(0, start - NEGATION_REACH) : start]:
