@@ -274,7 +274,7 @@ def test_a_dropped_snapshot_leaves_nothing_of_its_words_behind(tmp_path: Path) -
     """A reload drops the old snapshot. Whatever a build leaves in process-wide caches outlives it, and a few
     such survivors scattered through the build's memory keep all of it from the system."""
     import gc
-    import sys
+    import tracemalloc
 
     from bot.benchmark import write_synthetic
     from bot.service import build_snapshot
@@ -282,9 +282,14 @@ def test_a_dropped_snapshot_leaves_nothing_of_its_words_behind(tmp_path: Path) -
 
     build_snapshot(KNOWLEDGE).responder.respond("will ending an unpaid contract hurt my jss?")  # imports, regexes
     write_synthetic(tmp_path, 300)  # about 2,000 words the shipped knowledge never uses
-    before = sys.getallocatedblocks()
-    snapshot = build_snapshot(tmp_path)
-    built = sys.getallocatedblocks() - before
-    del snapshot
-    gc.collect()  # empties the interpreter's free lists of tuples and floats; finds no garbage (test above)
-    assert sys.getallocatedblocks() - before < built / 100
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        snapshot = build_snapshot(tmp_path)
+        built = tracemalloc.get_traced_memory()[0] - before
+        del snapshot
+        gc.collect()  # empties the interpreter's free lists of tuples and floats; finds no garbage (test above)
+        left = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert left < built / 100, (left, built)
