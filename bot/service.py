@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Coroutine, Iterator, Mapping, Sequence
 
 from bot.engine.answers import Answer, AnswerKind
 from bot.engine.gaps import GapGroup, group_similar, is_junk
@@ -36,7 +36,7 @@ from bot.knowledge.learned import merge_learned, remove_entries, render
 from bot.knowledge.model import Learned, Where
 from bot.knowledge.schema import Problem
 from bot.storage import AskedQuestion, InterviewSession, Storage
-from bot.storage.database import KNOWLEDGE_RELOADED, TAUGHT_CHANGED, taught_signature
+from bot.storage.database import HELP_CHANNELS_CHANGED, KNOWLEDGE_RELOADED, TAUGHT_CHANGED, taught_signature
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +230,10 @@ class Service:
         self._server_snapshots: OrderedDict[int, ServerSnapshot] = OrderedDict()
         self._building = asyncio.Lock()
         self._reloaded_to: str | None = None  # the last shared reload this process did or followed
+        # Every server's help channels: looked up for every message, so kept here, and read again whenever any
+        # process changes them (a server moves to this process when the shard that had it goes down).
+        self._help_channels: frozenset[int] = frozenset()
+        self._background: set[asyncio.Task[None]] = set()  # what notifications started, kept until done
 
     # Knowledge per server ---------------------------------------------------------------------------
 
@@ -440,29 +444,37 @@ class Service:
 
     async def listen(self) -> None:
         """Hear what other processes sharing the database change: a server's taught phrasings (its snapshot is
-        rebuilt on next use) and a reload of the shared knowledge (this process reloads its own folder).
-        PostgreSQL tells within moments; `refresh` catches anything missed, and is all SQLite has."""
-        loop = asyncio.get_running_loop()
+        rebuilt on next use), help channels, and a reload of the shared knowledge (this process reloads its own
+        folder). PostgreSQL tells within moments; `refresh` catches anything missed, and is all SQLite has."""
 
         def taught(payload: str) -> None:
             self._forget_taught(int(payload) if payload.isdigit() else None)
 
         def reloaded(digest: str) -> None:
             if digest != self.knowledge.current.kb.digest:
-                loop.create_task(self._follow_reload(digest))
+                self._in_background(self._follow_reload(digest))
 
         await self.storage.listen(TAUGHT_CHANGED, taught)
+        await self.storage.listen(HELP_CHANNELS_CHANGED, lambda _: self._in_background(self.read_help_channels()))
         await self.storage.listen(KNOWLEDGE_RELOADED, reloaded)
 
     async def refresh(self) -> None:
         """The periodic check behind `listen`: drop the servers whose taught phrasings changed in the database
-        since they were read, and follow a reload of the shared knowledge this process has not done."""
+        since they were read, read the help channels again, and follow a reload of the shared knowledge this
+        process has not done."""
         signatures = await self.storage.taught_signatures()
         for guild_id in [g for g in self._taught if self._signatures.get(g) != signatures.get(g)]:
             self._forget_taught(guild_id)
+        await self.read_help_channels()
         digest = await self.storage.last_reload_digest()
         if digest is not None and digest != self._reloaded_to and digest != self.knowledge.current.kb.digest:
             await self._follow_reload(digest)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` from a notification's callback; the loop keeps only a weak reference to a task."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _follow_reload(self, digest: str) -> None:
         self._reloaded_to = digest  # once per reload elsewhere, even if this folder differs from theirs
@@ -484,6 +496,22 @@ class Service:
             self._taught.clear()
         else:
             self._taught.pop(guild_id, None)
+
+    # Help channels ----------------------------------------------------------------------------------
+
+    def is_help_channel(self, channel_id: int) -> bool:
+        """Whether the bot answers unprompted in this channel (above the help channel's higher bar)."""
+        return channel_id in self._help_channels
+
+    async def set_help_channel(self, guild_id: int, channel_id: int, enabled: bool) -> bool:
+        """Add or remove a help channel, here and in every other process; True if that changed anything."""
+        changed = await self.storage.set_help_channel(guild_id, channel_id, enabled)
+        await self.read_help_channels()
+        await self.storage.notify(HELP_CHANNELS_CHANGED, str(guild_id))
+        return changed
+
+    async def read_help_channels(self) -> None:
+        self._help_channels = frozenset(await self.storage.all_help_channels())
 
     # Teaching ---------------------------------------------------------------------------------------
 

@@ -205,52 +205,66 @@ def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Pa
 UNTAUGHT = "gig went sideways and the guy vanished, am I toast"
 
 
-async def _two_processes(database: str, knowledge: Path) -> tuple[Service, Service]:
+@pytest.fixture
+async def two_processes(database_target: str, knowledge_copy: Path):
     """Two services on one database and one folder, as two bot processes would be."""
-    from bot.service import Knowledge, Service
-    from bot.storage import Storage
+    services = [Service(Knowledge(knowledge_copy), await Storage.open(database_target)) for _ in range(2)]
+    yield services
+    for service in services:
+        await service.storage.close()
 
-    return tuple([Service(Knowledge(knowledge), await Storage.open(database)) for _ in range(2)])  # type: ignore[return-value]
 
-
-async def test_a_phrasing_taught_in_one_process_is_answered_by_another(database_target: str, knowledge_copy: Path) -> None:
+async def test_a_phrasing_taught_in_one_process_is_answered_by_another(two_processes: list[Service]) -> None:
     """PostgreSQL tells the other process at once (NOTIFY); on SQLite, the periodic refresh finds it."""
     import asyncio
 
-    first, second = await _two_processes(database_target, knowledge_copy)
-    try:
-        await second.listen()
-        topic = next(iter(first.knowledge.current.kb.topics))
-        assert not (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7)).answer.answered
-        await first.teach(UNTAUGHT, topic, guild_id=7, actor="mod", moderator_id="9")
-        if first.storage.backend.kind == "sqlite":
-            await second.refresh()
-        for _ in range(40):  # a notification arrives within moments; 2 s at most
-            if (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.answered:
-                break
-            await asyncio.sleep(0.05)
-        assert (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.topic.id == topic
-        await first.forget_phrasing(UNTAUGHT, "mod", 7)
+    first, second = two_processes
+    await second.listen()
+    topic = next(iter(first.knowledge.current.kb.topics))
+    assert not (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7)).answer.answered
+    await first.teach(UNTAUGHT, topic, guild_id=7, actor="mod", moderator_id="9")
+    if first.storage.backend.kind == "sqlite":
         await second.refresh()
-        assert not (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.answered
-    finally:
-        for service in (first, second):
-            await service.storage.close()
+    for _ in range(40):  # a notification arrives within moments; 2 s at most
+        if (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.answered:
+            break
+        await asyncio.sleep(0.05)
+    assert (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.topic.id == topic
+    await first.forget_phrasing(UNTAUGHT, "mod", 7)
+    await second.refresh()
+    assert not (await second.ask(UNTAUGHT, user_id="m", via="t", guild_id=7, record=False)).answer.answered
 
 
-async def test_a_reload_in_one_process_is_followed_by_another(database_target: str, knowledge_copy: Path) -> None:
-    first, second = await _two_processes(database_target, knowledge_copy)
-    try:
-        topics = knowledge_copy / "topics.yaml"
-        first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
-        topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
-        report = await first.reload("owner")
-        assert report.ok and second.knowledge.current.kb.digest != report.digest
+async def test_a_help_channel_set_in_one_process_is_one_in_another(two_processes: list[Service]) -> None:
+    """A server's messages move to another process when its shard goes down: that process must know the
+    server's help channels, whenever they were set."""
+    import asyncio
+
+    first, second = two_processes
+    await second.listen()
+    await first.set_help_channel(7, 70, True)
+    assert first.is_help_channel(70) and not first.is_help_channel(71)
+    if first.storage.backend.kind == "sqlite":
         await second.refresh()
-        assert second.knowledge.current.kb.digest == report.digest
-    finally:
-        for service in (first, second):
-            await service.storage.close()
+    for _ in range(40):  # a notification arrives within moments; 2 s at most
+        if second.is_help_channel(70):
+            break
+        await asyncio.sleep(0.05)
+    assert second.is_help_channel(70)
+    await first.set_help_channel(7, 70, False)
+    await second.refresh()
+    assert not second.is_help_channel(70) and not first.is_help_channel(70)
+
+
+async def test_a_reload_in_one_process_is_followed_by_another(two_processes: list[Service], knowledge_copy: Path) -> None:
+    first, second = two_processes
+    topics = knowledge_copy / "topics.yaml"
+    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
+    topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+    report = await first.reload("owner")
+    assert report.ok and second.knowledge.current.kb.digest != report.digest
+    await second.refresh()
+    assert second.knowledge.current.kb.digest == report.digest
 
 
 def test_a_snapshot_is_no_cyclic_garbage_so_freezing_it_leaks_nothing() -> None:

@@ -229,7 +229,7 @@ class AskCog(commands.Cog):
         if message.author.bot or message.webhook_id is not None or self.bot.user is None:
             return
         mentioned = self.bot.user in message.mentions
-        in_help_channel = message.guild is not None and message.channel.id in self.bot.help_channels
+        in_help_channel = message.guild is not None and self.bot.service.is_help_channel(message.channel.id)
         if not (mentioned or in_help_channel):
             return
         text = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content).strip()

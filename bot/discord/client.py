@@ -69,7 +69,6 @@ class JssBot(commands.AutoShardedBot):
         )
         self.service = service
         self.settings = settings
-        self.help_channels: set[int] = set()
         self.cooldown = MemberCooldown(settings.cooldown_rate, settings.cooldown_seconds)
         self.tree.on_error = self.on_app_command_error
 
@@ -77,7 +76,7 @@ class JssBot(commands.AutoShardedBot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for cog in (AskCog(self), CheckupCog(self), ModerationCog(self), PrivacyCog(self)):
             await self.add_cog(cog)
-        self.help_channels = await self.service.storage.all_help_channels()
+        await self.service.read_help_channels()
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)

@@ -268,8 +268,7 @@ class ModerationCog(commands.Cog):
     @help_channel.command(name="add", description="Answer questions in this channel without being mentioned")
     async def help_channel_add(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
-        changed = await self.bot.service.storage.set_help_channel(interaction.guild_id, channel.id, True)
-        self.bot.help_channels.add(channel.id)
+        changed = await self.bot.service.set_help_channel(interaction.guild_id, channel.id, True)
         note = "" if self.bot.intents.message_content else (
             "\nNote: help channels need the Message Content intent (MESSAGE_CONTENT=true and the switch in the developer portal)."
         )
@@ -280,8 +279,7 @@ class ModerationCog(commands.Cog):
     @help_channel.command(name="remove", description="Stop answering on my own in a channel")
     async def help_channel_remove(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
-        changed = await self.bot.service.storage.set_help_channel(interaction.guild_id, channel.id, False)
-        self.bot.help_channels.discard(channel.id)
+        changed = await self.bot.service.set_help_channel(interaction.guild_id, channel.id, False)
         await interaction.response.send_message(
             embed=notice_embed(("Removed " if changed else "Not a help channel: ") + channel.mention), ephemeral=True,
         )

@@ -19,6 +19,7 @@ from bot.storage.sqlite import SQLiteBackend
 #: Notification channels (PostgreSQL NOTIFY) between processes sharing the database.
 TAUGHT_CHANGED = "jss_taught"
 KNOWLEDGE_RELOADED = "jss_reloaded"
+HELP_CHANNELS_CHANGED = "jss_help_channels"
 
 
 def now() -> datetime:

@@ -78,7 +78,7 @@ async def test_mention_is_answered_in_a_reply_that_pings_nobody(harness: Harness
 
 
 async def test_help_channel_answers_only_confident_questions_and_never_bots(harness: Harness) -> None:
-    harness.bot.help_channels.add(HELP_CHANNEL_ID)
+    await harness.service.set_help_channel(harness.bot.guilds[0].id, HELP_CHANNEL_ID, True)
     [call] = await harness.message(HEADLINE, channel_id=HELP_CHANNEL_ID)
     assert call.embeds and "private feedback" in call.embeds[0]["title"]
     assert await harness.message("lol anyone here", channel_id=HELP_CHANNEL_ID, expect=0) == []
@@ -104,7 +104,7 @@ async def test_a_failing_command_answers_something_went_wrong(harness: Harness, 
 
 
 async def test_chatter_in_a_help_channel_does_not_use_up_the_cooldown(harness: Harness) -> None:
-    harness.bot.help_channels.add(HELP_CHANNEL_ID)
+    await harness.service.set_help_channel(harness.bot.guilds[0].id, HELP_CHANNEL_ID, True)
     for chatter in ["lol", "anyone here", "good morning all", "brb"]:
         assert await harness.message(chatter, channel_id=HELP_CHANNEL_ID, expect=0) == []
     [call] = await harness.message(HEADLINE, channel_id=HELP_CHANNEL_ID)

@@ -83,12 +83,12 @@ async def test_help_channels_are_configured_per_server(harness: Harness) -> None
                                                      "guild_id": str(harness.bot.guilds[0].id)}}}
     [added] = await harness.slash("config", "help-channel", "add", options={"channel": Typed(str(HELP_CHANNEL_ID), CHANNEL_OPTION)},
                                   permissions=MANAGE_GUILD, resolved=resolved)
-    assert "Added" in added.embeds[0]["description"] and HELP_CHANNEL_ID in harness.bot.help_channels
+    assert "Added" in added.embeds[0]["description"] and harness.service.is_help_channel(HELP_CHANNEL_ID)
     [listed] = await harness.slash("config", "help-channel", "list", permissions=MANAGE_GUILD)
     assert f"<#{HELP_CHANNEL_ID}>" in listed.embeds[0]["description"]
     [removed] = await harness.slash("config", "help-channel", "remove", options={"channel": Typed(str(HELP_CHANNEL_ID), CHANNEL_OPTION)},
                                     permissions=MANAGE_GUILD, resolved=resolved)
-    assert "Removed" in removed.embeds[0]["description"] and HELP_CHANNEL_ID not in harness.bot.help_channels
+    assert "Removed" in removed.embeds[0]["description"] and not harness.service.is_help_channel(HELP_CHANNEL_ID)
 
 
 def _owner(harness: Harness, user_id: int = MEMBER_ID) -> None:
