@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Mapping
 
 from bot.engine.responder import Thresholds
+from bot.storage.backend import is_postgres_url
 
 #: The knowledge shipped with the bot, used when KNOWLEDGE_DIR is not set.
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
@@ -96,7 +97,7 @@ def _token(env: Mapping[str, str]) -> str | None:
 
 def _database_url(env: Mapping[str, str]) -> str | None:
     url = (env.get("DATABASE_URL") or "").strip()
-    if url and not url.startswith(("postgresql://", "postgres://")):
+    if url and not is_postgres_url(url):
         raise ConfigError("DATABASE_URL must be a postgresql:// URL (leave it empty for the SQLite file at DATABASE_PATH)")
     return url or None
 

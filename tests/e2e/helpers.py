@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.storage.backend import is_postgres_url
 from tests.conftest import KNOWLEDGE, ROOT
 from tests.e2e.standin import DiscordStandIn, Request
 from tests.payloads import FAKE_TOKEN, GUILD_ID, MEMBER_ID, command_data, component_data, interaction_payload, message_payload, option
@@ -40,7 +41,7 @@ class BotProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "SHARD_"))}
         env.update(DISCORD_TOKEN=FAKE_TOKEN, DEV_GUILD_ID=str(GUILD_ID), KNOWLEDGE_DIR=str(self.knowledge),
                    LOG_LEVEL="INFO", COOLDOWN_RATE="1000", MESSAGE_CONTENT="false")
-        if str(self.database).startswith("postgresql://"):
+        if is_postgres_url(str(self.database)):
             env.update(DATABASE_URL=str(self.database))
         else:
             env.update(DATABASE_PATH=str(self.database))
