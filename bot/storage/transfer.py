@@ -20,8 +20,6 @@ from bot.storage.database import Storage
 
 #: Every table, parents before children (feedback references questions).
 TABLES = ("guild_config", "help_channels", "questions", "feedback", "interviews", "reloads", "taught")
-#: The tables whose `id` PostgreSQL numbers itself (identity columns).
-NUMBERED = ("questions", "reloads", "taught")
 #: Rows per INSERT: few round trips, and far under PostgreSQL's limit of 32767 parameters a statement.
 BATCH = 500
 
@@ -63,7 +61,11 @@ async def copy_database(source: Storage, target: Storage) -> dict[str, int]:
                 raise TransferError(f"{table} changed in {source.where} during the copy ({copied[table]} row(s) "
                                     f"copied, {here} now); stop the bot and run again; nothing was copied")
         if target.backend.kind == "postgresql":
-            for table in NUMBERED:  # an empty table keeps its sequence at the start
+            # The tables whose `id` PostgreSQL numbers itself, read from the schema like the columns are.
+            numbered = await db.fetch(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND column_name = 'id' AND is_identity = 'YES'")
+            for (table,) in numbered:  # an empty table keeps its sequence at the start
                 await db.fetch(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
                                " HAVING COUNT(*) > 0")
     return copied
