@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.knowledge import KnowledgeBase
 from bot.service import Snapshot, build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,12 +19,33 @@ def snapshot() -> Snapshot:
     return build_snapshot(KNOWLEDGE)
 
 
+#: What `edit_a_title` appends to a title.
+EDITED = " (edited)"
+
+
+def copy_knowledge(target: Path) -> Path:
+    """A writable copy of the shipped knowledge at `target` (its notes for moderators left out)."""
+    shutil.copytree(KNOWLEDGE, target, ignore=shutil.ignore_patterns("*.md"))
+    return target
+
+
+def edit_a_title(folder: Path) -> None:
+    """A moderator's edit to the knowledge in `folder`: the first topic's title gains EDITED. The digest
+    changes; what the knowledge answers does not."""
+    topics = folder / "topics.yaml"
+    text = topics.read_text()
+    title = next(line for line in text.splitlines() if "title:" in line)
+    topics.write_text(text.replace(title, title + EDITED, 1))
+
+
+def shows_the_edit(kb: KnowledgeBase) -> bool:
+    return any(t.title.endswith(EDITED) for t in kb.topics.values())
+
+
 @pytest.fixture
 def knowledge_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped knowledge, for tests that break or change it."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, target, ignore=shutil.ignore_patterns("*.md"))
-    return target
+    return copy_knowledge(tmp_path / "knowledge")
 
 
 @pytest.fixture(scope="session")

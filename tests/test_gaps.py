@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.service import Knowledge, Service
 from bot.storage import Storage
-from tests.conftest import KNOWLEDGE
 
 
 #: Words no knowledge uses: the bot can only say it is not sure.
@@ -17,11 +15,9 @@ UNKNOWN = "zorblax quuxification of the frobnicator widget?"
 
 
 @pytest.fixture
-async def service(tmp_path: Path):
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge, ignore=shutil.ignore_patterns("*.md"))  # teaching writes here
+async def service(knowledge_copy: Path, tmp_path: Path):  # teaching writes to the copy
     storage = await Storage.open(tmp_path / "gaps.sqlite3")
-    yield Service(Knowledge(knowledge), storage)
+    yield Service(Knowledge(knowledge_copy), storage)
     await storage.close()
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import yaml
 
-from tests.conftest import KNOWLEDGE, ROOT
+from tests.conftest import KNOWLEDGE, ROOT, copy_knowledge
 from tests.test_cli import run
 
 
@@ -26,8 +25,7 @@ def test_unchanged_knowledge_moves_nothing() -> None:
 
 def test_a_topic_that_takes_a_labelled_question_fails_and_names_it(tmp_path: Path) -> None:
     question, expected = _a_labelled_question()
-    work = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, work, ignore=shutil.ignore_patterns("*.md"))
+    work = copy_knowledge(tmp_path / "knowledge")
     claim = next(iter(yaml.safe_load((KNOWLEDGE / "thread-unpaid-contract-jss.yaml").read_text())["claims"]))["id"]
     (work / "zz-impostor.yaml").write_text(yaml.safe_dump({"topics": [{
         "id": "impostor", "title": question, "verdict": "A different answer.", "detail": "Details.",
@@ -44,7 +42,6 @@ def test_a_topic_that_takes_a_labelled_question_fails_and_names_it(tmp_path: Pat
 
 
 def test_without_a_base_or_git_history_it_says_what_to_do(tmp_path: Path) -> None:
-    work = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, work, ignore=shutil.ignore_patterns("*.md"))
+    work = copy_knowledge(tmp_path / "knowledge")
     result = run("kb", "impact", "--knowledge", str(work), cwd=tmp_path)
     assert result.returncode == 2 and "--base DIR" in result.stderr

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import statistics
@@ -22,14 +21,13 @@ import pytest
 
 from bot.service import Knowledge, Service
 from bot.storage import Storage
-from tests.conftest import KNOWLEDGE, ROOT
+from tests.conftest import KNOWLEDGE, ROOT, copy_knowledge
 
 QUESTION = "will ending an unpaid contract hurt my JSS?"
 
 
 def tagged_copy(target: Path, tag: str) -> Path:
-    shutil.copytree(KNOWLEDGE, target, ignore=shutil.ignore_patterns("*.md"))
-    topics = target / "topics.yaml"
+    topics = copy_knowledge(target) / "topics.yaml"
     text = topics.read_text()
     text = text.replace("Ending it is not what decides", f"[{tag}] Ending it is not what decides")
     text = text.replace("Closing a contract is not what moves", f"[{tag}] Closing a contract is not what moves")

@@ -8,6 +8,7 @@ import pytest
 
 from bot.service import CheckupError, Knowledge, Service
 from bot.storage import Storage
+from tests.conftest import edit_a_title, shows_the_edit
 
 
 @pytest.fixture
@@ -128,13 +129,11 @@ async def test_a_servers_snapshot_is_built_once_and_rebuilt_when_the_shared_know
     assert (await service.ask("escrow after the end, who gets it", user_id="m", via="t", guild_id=1)).answer.topic.id == "escrow-on-end"
     await service.reload("owner")  # the same files: nothing to rebuild
     assert await service.snapshot(1) is mine
-    topics = service.knowledge.directory / "topics.yaml"
-    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
-    topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+    edit_a_title(service.knowledge.directory)
     await service.reload("owner")
     again = await service.snapshot(1)
     assert again is not mine and again.kb.learned == mine.kb.learned
-    assert any(t.title.endswith("(edited)") for t in again.kb.topics.values())
+    assert shows_the_edit(again.kb)
 
 
 async def test_a_checkup_click_is_one_database_hop_and_still_exact_when_another_process_moved_on(tmp_path: Path) -> None:
@@ -178,8 +177,6 @@ def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Pa
 
     import bot.service
 
-    topics = knowledge_copy / "topics.yaml"
-    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
     knowledge = Knowledge(knowledge_copy, cache_dir=tmp_path / "cache")  # a title edit reuses the training: fast
     read_knowledge, read, fast_done = bot.service.read_knowledge, threading.Event(), threading.Event()
 
@@ -194,12 +191,12 @@ def test_of_two_racing_reloads_the_newer_knowledge_stays_live(knowledge_copy: Pa
     slow = threading.Thread(target=knowledge.reload, name="slow")
     slow.start()
     assert read.wait(10)
-    topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+    edit_a_title(knowledge_copy)
     fast = threading.Thread(target=lambda: (knowledge.reload(), fast_done.set()))
     fast.start()
     for thread in (slow, fast):
         thread.join(30)
-    assert any(t.title.endswith("(edited)") for t in knowledge.current.kb.topics.values())
+    assert shows_the_edit(knowledge.current.kb)
 
 
 UNTAUGHT = "gig went sideways and the guy vanished, am I toast"
@@ -258,9 +255,7 @@ async def test_a_help_channel_set_in_one_process_is_one_in_another(two_processes
 
 async def test_a_reload_in_one_process_is_followed_by_another(two_processes: list[Service], knowledge_copy: Path) -> None:
     first, second = two_processes
-    topics = knowledge_copy / "topics.yaml"
-    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
-    topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+    edit_a_title(knowledge_copy)
     report = await first.reload("owner")
     assert report.ok and second.knowledge.current.kb.digest != report.digest
     await second.refresh()

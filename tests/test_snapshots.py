@@ -11,7 +11,7 @@ import bot.service
 from bot import snapshots
 from bot.knowledge import KnowledgeError
 from bot.service import build_snapshot
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edit_a_title, shows_the_edit
 
 
 @pytest.fixture
@@ -28,11 +28,6 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return built
 
 
-def _first_title(folder: Path) -> tuple[Path, str]:
-    topics = folder / "topics.yaml"
-    return topics, next(line for line in topics.read_text().splitlines() if "title:" in line)
-
-
 def test_a_stored_snapshot_is_read_back_and_answers_exactly_as_a_fresh_build(knowledge_copy: Path, tmp_path: Path,
                                                                             builds: list[str]) -> None:
     cache = tmp_path / "cache"
@@ -47,10 +42,10 @@ def test_a_stored_snapshot_is_read_back_and_answers_exactly_as_a_fresh_build(kno
 def test_an_edited_file_is_parsed_and_validated_again(knowledge_copy: Path, tmp_path: Path, builds: list[str]) -> None:
     cache = tmp_path / "cache"
     build_snapshot(knowledge_copy, cache_dir=cache)
-    topics, title = _first_title(knowledge_copy)
-    topics.write_text(topics.read_text().replace(title, title + " (edited)", 1))
+    edit_a_title(knowledge_copy)
+    topics = knowledge_copy / "topics.yaml"
     edited = build_snapshot(knowledge_copy, cache_dir=cache)
-    assert len(builds) == 2 and any(t.title.endswith("(edited)") for t in edited.kb.topics.values())
+    assert len(builds) == 2 and shows_the_edit(edited.kb)
     topics.write_text(topics.read_text().replace("    examples:", "    exmaples:", 1))
     with pytest.raises(KnowledgeError):
         build_snapshot(knowledge_copy, cache_dir=cache)

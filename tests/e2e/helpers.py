@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.storage.backend import is_postgres_url
-from tests.conftest import KNOWLEDGE, ROOT
+from tests.conftest import ROOT
 from tests.e2e.standin import DiscordStandIn, Request
 from tests.payloads import FAKE_TOKEN, GUILD_ID, MEMBER_ID, command_data, component_data, interaction_payload, message_payload, option
-
-
-def copy_knowledge(folder: Path) -> Path:
-    """A writable copy of the shipped knowledge in `folder`."""
-    shutil.copytree(KNOWLEDGE, folder / "knowledge", ignore=shutil.ignore_patterns("*.md"))
-    return folder / "knowledge"
 
 
 class BotProcess:

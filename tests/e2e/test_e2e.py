@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.conftest import KNOWLEDGE
+from tests.conftest import copy_knowledge
 from tests.e2e.helpers import BotProcess, click, slash
 from tests.e2e.standin import DiscordStandIn
 from tests.payloads import APP_ID, CHANNEL_ID, FAKE_TOKEN, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_ID, user_message
@@ -21,7 +20,7 @@ MESSAGE_CONTENT_INTENT = 1 << 15
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(KNOWLEDGE, folder / "knowledge", ignore=shutil.ignore_patterns("*.md"))
+    copy_knowledge(folder / "knowledge")
     return folder
 
 
@@ -129,8 +128,7 @@ def test_the_gateway_dropping_the_connection_is_resumed(standin: DiscordStandIn,
 
 
 def test_sigkill_mid_checkup_then_the_next_click_continues(standin: DiscordStandIn, tmp_path: Path) -> None:
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge, ignore=shutil.ignore_patterns("*.md"))
+    knowledge = copy_knowledge(tmp_path / "knowledge")
     first = BotProcess(standin, knowledge, tmp_path / "bot.sqlite3", tmp_path / "bot.log").start()
     shown = slash(standin, "checkup")
     shown = click(standin, shown, next(c for c in shown.custom_ids if c.endswith(":none")))

@@ -14,7 +14,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.e2e.helpers import BotProcess, click, copy_knowledge, slash
+from tests.conftest import copy_knowledge
+from tests.e2e.helpers import BotProcess, click, slash
 from tests.e2e.standin import DiscordStandIn, Request
 from tests.payloads import APP_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_ID
 
@@ -26,7 +27,7 @@ EPHEMERAL = 64
 
 @pytest.fixture(scope="module")
 def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_knowledge(tmp_path_factory.mktemp("shards"))
+    return copy_knowledge(tmp_path_factory.mktemp("shards") / "knowledge")
 
 
 @pytest.fixture

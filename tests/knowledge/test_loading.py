@@ -4,7 +4,6 @@ is followed or echoed, nothing blocks, and a snapshot never mixes two versions o
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -12,13 +11,12 @@ import pytest
 
 import bot.knowledge.loader as loader
 from bot.knowledge import KnowledgeError, load_knowledge
-from tests.conftest import KNOWLEDGE
+from tests.conftest import copy_knowledge, edit_a_title, shows_the_edit
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    shutil.copytree(KNOWLEDGE, tmp_path / "k", ignore=shutil.ignore_patterns("*.md"))
-    return tmp_path / "k"
+    return copy_knowledge(tmp_path / "k")
 
 
 def _problems(folder: Path) -> list[str]:
@@ -52,7 +50,6 @@ def test_a_huge_file_is_refused_from_its_size_without_reading_it(folder: Path, m
 
 def test_files_edited_during_a_load_are_read_again_so_the_snapshot_is_never_mixed(folder: Path, monkeypatch) -> None:
     topics = folder / "topics.yaml"
-    first_title = next(line for line in topics.read_text().splitlines() if "title:" in line)
     original = loader._read_bytes
     edited = []
 
@@ -61,9 +58,9 @@ def test_files_edited_during_a_load_are_read_again_so_the_snapshot_is_never_mixe
         if path == topics and not edited:  # a moderator saves the file just after it was read
             edited.append(True)
             time.sleep(0.01)
-            topics.write_text(topics.read_text().replace(first_title, first_title + " (edited)", 1))
+            edit_a_title(folder)
         return raw
 
     monkeypatch.setattr(loader, "_read_bytes", read_then_edit)
     kb = load_knowledge(folder)
-    assert edited and any(t.title.endswith("(edited)") for t in kb.topics.values())
+    assert edited and shows_the_edit(kb)
