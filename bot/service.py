@@ -445,7 +445,11 @@ class Service:
     async def listen(self) -> None:
         """Hear what other processes sharing the database change: a server's taught phrasings (its snapshot is
         rebuilt on next use), help channels, and a reload of the shared knowledge (this process reloads its own
-        folder). PostgreSQL tells within moments; `refresh` catches anything missed, and is all SQLite has."""
+        folder). PostgreSQL tells within moments; `refresh` catches anything missed, and is all SQLite has.
+
+        Called once, at start: a reload recorded before then is already in what this process loaded (after a
+        deploy of new files, every process would otherwise reload them again on its first refresh)."""
+        self._reloaded_to = await self.storage.last_reload_digest()
 
         def taught(payload: str) -> None:
             self._forget_taught(int(payload) if payload.isdigit() else None)

@@ -302,3 +302,16 @@ def test_a_dropped_snapshot_leaves_nothing_of_its_words_behind(tmp_path: Path) -
     finally:
         tracemalloc.stop()
     assert left < built / 100, (left, built)
+
+
+async def test_a_process_started_after_a_reload_does_not_reload_again(service: Service, monkeypatch) -> None:
+    """Files deployed and the bot restarted: the last recorded reload (of the files before) is not followed,
+    since the process has just loaded the folder as it is."""
+    await service.storage.record_reload(actor="owner", ok=True, digest="digest-of-the-files-before", detail="")
+
+    def no_reload():
+        raise AssertionError("reloaded on its first refresh")
+
+    monkeypatch.setattr(service.knowledge, "reload", no_reload)
+    await service.listen()
+    await service.refresh()
